@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Dependency direction is one way (ARCHITECTURE.md):
+// GradLang, GradTensor -> GradEngine -> GradInterpreter -> GradSession -> gradbook;
+// GradStore, GradNotebook, GradJupyter -> GradZMQ sit beside them and meet only in GradSession / gradbook.
+let package = Package(
+    name: "gradbook",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gradbook", targets: ["gradbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // System C libraries (Debian: libsqlite3-dev libopenblas-dev libzmq3-dev).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+
+        .target(name: "GradTensor", dependencies: ["CBLAS"]),
+        .target(name: "GradEngine", dependencies: ["GradTensor"]),
+        .target(name: "GradLang"),
+        .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor"]),
+        .target(name: "GradStore", dependencies: ["CSQLite"], resources: [.embedInCode("schema.sql")]),
+        .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradLang", "GradEngine", "GradTensor"]),
+        .target(name: "GradNotebook"),
+        .target(name: "GradJupyter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
+        .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor"]),
+        .executableTarget(
+            name: "gradbook",
+            dependencies: [
+                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "GradTensorTests", dependencies: ["GradTensor"]),
+        .testTarget(name: "GradEngineTests", dependencies: ["GradEngine", "GradTensor"]),
+        .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
+        .testTarget(name: "GradInterpreterTests", dependencies: ["GradInterpreter"]),
+        .testTarget(name: "GradStoreTests", dependencies: ["GradStore"]),
+        .testTarget(name: "GradSessionTests", dependencies: ["GradSession"]),
+        .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook"]),
+        .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["GradStore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
