@@ -1,0 +1,98 @@
+import GradEngine
+import GradLang
+import GradTensor
+
+extension Interpreter {
+    /// Runs a backward pass from `target`, remembers each named node's gradient for `.grad`,
+    /// and describes the pass as a run for the history.
+    mutating func backwardRun(from target: NodeID, label: String, at span: SourceSpan, context: ExecutionContext) throws(RuntimeError) -> (event: RunEvent, warnings: [CellOutput]) {
+        let started = context.now()
+        let gradients = try backwardPass(from: target, at: span)
+        let duration = context.now() - started
+        var snapshots: [NodeSnapshot] = []
+        var reachedParam = false
+        for (name, node) in namedNodes {
+            guard let gradient = gradients[node], let definition = definitions[name] else { continue }
+            latestGradients[name] = gradient
+            reachedParam = reachedParam || definition.isParam
+            snapshots.append(NodeSnapshot(name: name, value: graph.value(node), gradient: gradient, isParam: definition.isParam, isLeaf: definition.isLeaf))
+        }
+        var warnings: [CellOutput] = []
+        if !reachedParam {
+            warnings.append(.warning("warning: backward \(label) reached no param: nothing it depends on was made with param(...), so training would change nothing"))
+        }
+        if let bad = snapshots.first(where: { !($0.gradient?.allFinite ?? true) }) {
+            warnings.append(.warning("warning: the gradient d\(label)/d\(bad.name) is not finite (NaN or ±Inf): check the ops between \(bad.name) and \(label)"))
+        }
+        let event = RunEvent(kind: .backward, target: label, step: nil, loss: graph.scalar(target), durationSeconds: duration,
+                             totalSteps: nil, nodes: snapshots, settingsJSON: nil)
+        return (event, warnings)
+    }
+
+    mutating func backwardPass(from target: NodeID, at span: SourceSpan) throws(RuntimeError) -> Gradients {
+        if let latest = latestBackward, latest.target == target, latest.valuesVersion == valuesVersion {
+            return latest.gradients
+        }
+        guard graph.shape(target).reduce(1, *) == 1 else {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable,
+                               "backward needs a scalar, but this has shape \(graph.shape(target))", at: span,
+                               fixIt: "reduce it first, e.g. sum(...) or mean(...)")
+        }
+        do {
+            let gradients = try graph.backward(from: target)
+            latestBackward = (target, valuesVersion, gradients)
+            return gradients
+        } catch {
+            throw RuntimeError(RuntimeErrorID.engine, error.description, at: span)
+        }
+    }
+
+    /// `grad(...)` results are values, not differentiable nodes (SPEC §1): refuse to
+    /// differentiate through a named node built from one.
+    func checkNoGradientUse(beneath target: NodeID, statementUsesGrad: Bool, at span: SourceSpan) throws(RuntimeError) {
+        if statementUsesGrad {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "grad(...) is not differentiable in this version", at: span,
+                               fixIt: "differentiate the original expression instead")
+        }
+        var stack = [target]
+        var seen = Set<NodeID>()
+        let namesUsingGrad = Set(definitions.values.filter(\.usesGrad).map(\.name))
+        guard !namesUsingGrad.isEmpty else { return }
+        while let node = stack.popLast() {
+            guard seen.insert(node).inserted else { continue }
+            if let name = nameOfNode[node], namesUsingGrad.contains(name) {
+                throw RuntimeError(RuntimeErrorID.notDifferentiable,
+                                   "this depends on '\(name)', which is computed with grad(...); grad is not differentiable in this version",
+                                   at: span, fixIt: "differentiate the original expression instead of \(name)")
+            }
+            stack.append(contentsOf: graph.inputs(node))
+        }
+    }
+
+    /// The first new node whose value became NaN or ±Inf from finite inputs: where it appeared
+    /// and which op made it (anomaly detection, always on).
+    func nonFiniteWarnings(createdFrom start: Int) -> [CellOutput] {
+        guard start < graph.count else { return [] }
+        for index in start..<graph.count {
+            let node = NodeID(Int32(index))
+            guard graph.isNonFinite(node) else { continue }
+            let inputs = graph.inputs(node)
+            guard inputs.allSatisfy({ !graph.isNonFinite($0) }) else { continue }
+            let op = graph.op(node).rule.name
+            let owner = nameOfNode[node].map { "'\($0)'" } ?? "an intermediate value"
+            return [.warning("warning: \(owner) became NaN or ±Inf: first appeared in op '\(op)' with finite inputs")]
+        }
+        return []
+    }
+}
+
+extension Definition {
+    /// Whether the definition calls `grad(...)` anywhere in its expression.
+    var usesGrad: Bool {
+        guard case .expression(let syntax, _, let range) = body else { return false }
+        for index in range {
+            if case .call(let callee, _, _) = syntax[ExprID(index: Int32(index))].kind, callee == "grad" { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,78 @@
+import GradLang
+import GradTensor
+
+/// Something a statement shows the user. Front ends decide how (terminal text, Jupyter MIME).
+public enum CellOutput: Sendable, Equatable {
+    /// `print(...)`: the stdout stream.
+    case stdout(String)
+    /// Warnings (NaN/Inf, a backward pass that reached no param): the stderr stream.
+    case warning(String)
+    /// A value to display: `name = value` after a definition, or a bare expression's value.
+    case value(label: String?, Tensor)
+    /// Preformatted text with optional richer renderings (magics: tables, graphs).
+    case rich(RichOutput)
+}
+
+/// A display with alternative renderings, like a Jupyter MIME bundle.
+public struct RichOutput: Sendable, Equatable {
+    public var plain: String
+    public var html: String?
+    public var svg: String?
+
+    public init(plain: String, html: String? = nil, svg: String? = nil) {
+        self.plain = plain
+        self.html = html
+        self.svg = svg
+    }
+}
+
+/// A named node that a statement defined or redefined, with what the database records of it.
+public struct DefinitionEvent: Sendable {
+    public var name: String
+    public var op: String
+    public var inputs: [String]
+    public var shape: [Int]
+    public var isParam: Bool
+    public var expression: String
+    public var attributesJSON: String
+    /// The full value of a leaf (params included), so the run history can rebuild it.
+    public var leafValue: Tensor?
+}
+
+public enum RunKind: String, Sendable {
+    case forward, backward, train, replay
+}
+
+/// A named node's value (and gradient, after a backward pass) at the moment of a run.
+public struct NodeSnapshot: Sendable {
+    public var name: String
+    public var value: Tensor
+    public var gradient: Tensor?
+    public var isParam: Bool
+    public var isLeaf: Bool
+}
+
+/// A forward pass, backward pass or training step, with the named nodes it touched.
+public struct RunEvent: Sendable {
+    public var kind: RunKind
+    public var target: String
+    public var step: Int?
+    public var loss: Double?
+    public var durationSeconds: Double
+    /// Training runs: how many steps the `train` call will make, so policies can tell the last.
+    public var totalSteps: Int?
+    public var nodes: [NodeSnapshot]
+    /// Optimizer settings of a training step, as JSON, for the database.
+    public var settingsJSON: String?
+}
+
+/// What one statement did: its outputs, the definitions it made and the runs it performed.
+public struct StatementOutcome: Sendable {
+    public var outputs: [CellOutput] = []
+    public var definitions: [DefinitionEvent] = []
+    public var runs: [RunEvent] = []
+    /// The value of a bare expression: the cell's result when it is the last statement.
+    public var result: Tensor?
+
+    public init() {}
+}

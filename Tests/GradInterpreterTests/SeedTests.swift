@@ -1,0 +1,46 @@
+import GradInterpreter
+import GradTensor
+import Testing
+
+@Suite struct SeedTests {
+    @Test func forwardValuesAndGradients() throws {
+        var harness = Harness()
+        try harness.run(Harness.seed)
+        #expect(harness.value("c") == -4)
+        #expect(harness.value("a") == 4)
+        #expect(harness.value("d") == 2)
+        #expect(harness.value("J") == 2)
+        try harness.run("backward J")
+        let gradients = harness.interpreter.latestGradients
+        #expect(gradients["w"]?.scalarValue == -4)
+        #expect(gradients["b"]?.scalarValue == 2)
+        #expect(gradients["d"]?.scalarValue == 2)
+        #expect(gradients["a"]?.scalarValue == 2)
+        #expect(gradients["c"]?.scalarValue == 2)
+        #expect(try harness.run("grad(J, w)")?.scalarValue == -4)
+        #expect(try harness.run("w.grad")?.scalarValue == -4)
+    }
+
+    @Test func explainPrintsTheSeedTables() throws {
+        var harness = Harness()
+        try harness.run(Harness.seed)
+        let text = try harness.interpreter.explain("J").text
+        for line in ["c = w * x = -4", "a = c + b = 4", "d = a - y = 2", "J = 0.5 * d^2 = 2", "x = -2",
+                     "dJ/dJ = 1", "dJ/dd = ∂J/∂d = 2", "dJ/da = dJ/dd * dd/da = 2 * 1 = 2", "dJ/dc = dJ/da * da/dc = 2 * 1 = 2",
+                     "dJ/db = dJ/da * da/db = 2 * 1 = 2", "dJ/dw = dJ/dc * dc/dw = 2 * (-2) = -4"] {
+            #expect(text.contains(line), "missing: \(line)\n\(text)")
+        }
+    }
+
+    @Test func nodeUsedTwiceGetsBothPaths() throws {
+        var harness = Harness()
+        try harness.run("a = param(3)\nb = a + a\nL = b * a")
+        #expect(try harness.run("grad(L, a)")?.scalarValue == 12)  // L = 2a², dL/da = 4a
+    }
+
+    @Test func gradientsAreFreshEachPass() throws {
+        var harness = Harness()
+        try harness.run("w = param(2)\nL = w * w\nbackward L\nbackward L")
+        #expect(harness.interpreter.latestGradients["w"]?.scalarValue == 4)
+    }
+}
