@@ -1,0 +1,105 @@
+import GradInterpreter
+import GradStore
+import GradTensor
+
+/// The one bridge between the interpreter's events and the run history: it turns definitions
+/// and runs into store records, applying the `%record` policy (SPEC §3).
+final class GraphRecorder {
+    let store: RunStore
+    let sessionID: Int64
+    var policy: RecordPolicy = .params
+    /// The database row of each name's live definition.
+    private var nodeRecordIDs: [String: Int64] = [:]
+    /// The `train` row of the training call in progress.
+    private var currentTrainID: Int64?
+
+    /// Tensors up to this many elements are stored in full under the default policy.
+    static let fullStorageLimit = 4096
+
+    init(store: RunStore, sessionID: Int64) {
+        self.store = store
+        self.sessionID = sessionID
+    }
+
+    func forgetGraph() {
+        nodeRecordIDs = [:]
+        currentTrainID = nil
+    }
+
+    /// Records one statement's definitions and runs. The caller wraps it in a transaction.
+    func record(_ outcome: StatementOutcome, cellID: Int64) throws {
+        for definition in outcome.definitions {
+            let record = NodeRecord(
+                sessionID: sessionID, cellID: cellID, name: definition.name, op: definition.op, inputs: definition.inputs,
+                shape: definition.shape, isParam: definition.isParam, expr: definition.expression,
+                attributesJSON: definition.attributesJSON, leafValue: definition.leafValue?.scalars)
+            nodeRecordIDs[definition.name] = try store.insertNode(record)
+        }
+        for run in outcome.runs {
+            _ = try insert(run, cellID: cellID, trainID: nil)
+        }
+    }
+
+    /// Records one training step in its own transaction, so finished steps survive whatever follows.
+    func recordTrainingStep(_ run: RunEvent, cellID: Int64) throws {
+        try store.transaction {
+            if run.step == 0 || currentTrainID == nil {
+                let train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
+                                        optimizerJSON: run.settingsJSON ?? "{}", steps: run.totalSteps ?? 0)
+                currentTrainID = try store.beginTrain(train)
+            }
+            _ = try insert(run, cellID: cellID, trainID: currentTrainID)
+        }
+    }
+
+    func finishTraining() { currentTrainID = nil }
+
+    private func insert(_ run: RunEvent, cellID: Int64?, trainID: Int64?) throws -> Int64 {
+        let kind: GradStore.RunKind
+        switch run.kind {
+        case .forward: kind = .forward
+        case .backward: kind = .backward
+        case .train: kind = .train
+        case .replay: kind = .replay
+        }
+        // Large leaves and param gradients are kept in full only where a training call starts and ends.
+        let isBoundaryStep = run.kind == .train && run.step.map { step in step == 0 || step == (run.totalSteps ?? 0) - 1 } ?? false
+        var values: [ValueRecord] = []
+        var nodeIDs: [Int64] = []
+        if policy != .none {
+            values.reserveCapacity(run.nodes.count)
+            for node in run.nodes {
+                guard let nodeID = nodeRecordIDs[node.name] else { continue }
+                nodeIDs.append(nodeID)
+                let value = storage(of: node.value, inFullByDefault: node.isLeaf, boundary: isBoundaryStep)
+                let grad = node.gradient.flatMap { storage(of: $0, inFullByDefault: node.isParam, boundary: isBoundaryStep) }
+                guard value != nil || grad != nil else { continue }
+                values.append(ValueRecord(nodeID: nodeID, shape: node.value.shape, value: value, grad: grad))
+            }
+        } else {
+            nodeIDs = run.nodes.compactMap { nodeRecordIDs[$0.name] }
+        }
+        let record = RunRecord(
+            sessionID: sessionID, cellID: cellID, kind: kind, target: run.target, targetNodeID: nodeRecordIDs[run.target],
+            step: run.step, loss: run.loss, durationMs: run.durationSeconds * 1000, trainID: trainID,
+            recordPolicy: policy, optimizerJSON: run.settingsJSON)
+        return try store.insertRun(record, nodeIDs: nodeIDs, values: values)
+    }
+
+    /// What the policy keeps of one tensor: in full, as a summary, or nothing.
+    private func storage(of tensor: Tensor, inFullByDefault: Bool, boundary: Bool) -> TensorData? {
+        let isScalar = tensor.rank == 0
+        switch policy {
+        case .all:
+            return .full(tensor.scalars)
+        case .none:
+            return nil
+        case .scalars:
+            return isScalar ? .full(tensor.scalars) : nil
+        case .params:
+            if isScalar { return .full(tensor.scalars) }
+            if inFullByDefault && (tensor.count <= Self.fullStorageLimit || boundary) { return .full(tensor.scalars) }
+            return .summary(TensorSummary(summarizing: tensor.scalars))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import GradSession
+import GradStore
+import Testing
+
+@Suite struct SessionTests {
+    func makeSession() throws -> Session {
+        try Session(store: RunStore(path: ":memory:"), kind: .batch, notebook: nil)
+    }
+
+    static let seed = """
+    x = -2
+    w = param(2)
+    b = param(8)
+    y = 2
+    c = w * x
+    a = c + b
+    d = a - y
+    J = 0.5 * d^2
+    """
+
+    func scalar(_ session: Session, _ sql: String) throws -> Double? {
+        let result = try session.store.query(sql)
+        guard let first = result.rows.first?.first else { return nil }
+        switch first {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
+        }
+    }
+
+    @Test func seedValuesAndGradientsLandInRunValues() throws {
+        let session = try makeSession()
+        #expect(session.execute(Self.seed).status == .ok)
+        let result = session.execute("backward J\ngrad(J, w)")
+        #expect(result.status == .ok)
+        #expect(result.result?.plain == "-4")
+        let latest = "(SELECT max(run_id) FROM runs WHERE kind = 'backward')"
+        #expect(try scalar(session, "SELECT value FROM run_values WHERE run_id = \(latest) AND name = 'J'") == 2)
+        #expect(try scalar(session, "SELECT grad FROM run_values WHERE run_id = \(latest) AND name = 'w'") == -4)
+        #expect(try scalar(session, "SELECT grad FROM run_values WHERE run_id = \(latest) AND name = 'b'") == 2)
+        for (name, grad) in [("d", 2.0), ("a", 2), ("c", 2)] {
+            #expect(try scalar(session, "SELECT grad FROM run_values WHERE run_id = \(latest) AND name = '\(name)'") == grad)
+        }
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE session_id = \(session.sessionID)") == 8)
+        #expect(try scalar(session, "SELECT is_param FROM nodes WHERE name = 'w'") == 1)
+    }
+
+    @Test func definitionsShowTheirValues() throws {
+        let session = try makeSession()
+        let result = session.execute(Self.seed)
+        let text = result.outputs.compactMap { if case .stdout(let text) = $0 { text } else { nil } }.joined()
+        #expect(text.contains("c = -4\n") && text.contains("J = 2\n"), "\(text)")
+        let silent = session.execute("q = 5;")
+        #expect(silent.outputs.isEmpty)
+    }
+
+    @Test func failingCellIsRecordedAsErrorWithLocation() throws {
+        let session = try makeSession()
+        let result = session.execute("ok = 1\nbad = missing * 2")
+        #expect(result.status == .error)
+        #expect(result.errorText?.contains("2:7: error: unknown name 'missing'") == true, "\(result.errorText ?? "")")
+        #expect(try scalar(session, "SELECT count(*) FROM cells WHERE status = 'error'") == 1)
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE name = 'bad'") == 0)
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE name = 'ok'") == 1)
+    }
+
+    @Test func syntaxErrorsRunNothing() throws {
+        let session = try makeSession()
+        let result = session.execute("a = 1\nb = (2 +")
+        #expect(result.status == .error)
+        #expect(result.errorText?.contains("2:") == true)
+        #expect(session.interpreter.nodeOfName["a"] == nil)
+    }
+
+    @Test func sqlMagicIsReadOnlyUnlessAskedToWrite() throws {
+        let session = try makeSession()
+        session.execute(Self.seed)
+        let table = session.execute("%sql SELECT name FROM nodes ORDER BY node_id LIMIT 2")
+        #expect(table.status == .ok)
+        let shown = table.outputs.compactMap { if case .display(let rich) = $0 { rich.plain } else { nil } }.joined()
+        #expect(shown.contains("x") && shown.contains("w"), "\(shown)")
+        let refused = session.execute("%sql DELETE FROM run")
+        #expect(refused.status == .error)
+        #expect(refused.errorText?.contains("--write") == true, "\(refused.errorText ?? "")")
+        #expect(session.execute("%sql --write CREATE TABLE notes(text TEXT)").status == .ok)
+    }
+
+    @Test func explainMagicShowsBothTables() throws {
+        let session = try makeSession()
+        session.execute(Self.seed)
+        let result = session.execute("%explain J")
+        let shown = result.outputs.compactMap { if case .display(let rich) = $0 { rich.plain } else { nil } }.joined()
+        #expect(shown.contains("c = w * x = -4"))
+        #expect(shown.contains("dJ/dc = dJ/da * da/dc = 2 * 1 = 2"))
+    }
+
+    @Test func trainingStepsAreRuns() throws {
+        let session = try makeSession()
+        session.execute("w = param(0)\nL = (w - 3)^2")
+        let result = session.execute("train(L, steps=25, lr=0.1)")
+        #expect(result.status == .ok, "\(result.errorText ?? "")")
+        #expect(try scalar(session, "SELECT count(*) FROM runs WHERE kind = 'train'") == 25)
+        #expect(try scalar(session, "SELECT loss FROM runs WHERE kind = 'train' AND step = 0") == 9)
+        #expect(try scalar(session, "SELECT count(*) FROM runs WHERE kind = 'train' AND loss IS NULL") == 0)
+    }
+
+    @Test func recordNoneKeepsRunsButNoValues() throws {
+        let session = try makeSession()
+        session.execute("%record none")
+        session.execute(Self.seed + "\nbackward J")
+        #expect(try scalar(session, "SELECT count(*) FROM runs WHERE kind = 'backward'") == 1)
+        #expect(try scalar(session, "SELECT count(*) FROM run_values") == 0)
+    }
+
+    @Test func largeTensorsAreSummarisedByDefault() throws {
+        let session = try makeSession()
+        session.execute("W = param(randn(100, 100, seed=1))\nL = sum(W * W)\nbackward L")
+        let run = "(SELECT max(run_id) FROM runs WHERE kind = 'backward')"
+        #expect(try scalar(session, "SELECT count(*) FROM run_values WHERE run_id = \(run) AND name = 'W' AND value_json IS NULL") == 1)
+        #expect(try scalar(session, "SELECT count(*) FROM run_values WHERE run_id = \(run) AND name = 'L' AND value = grad") == 0)
+        session.execute("%record all\nbackward L")
+        #expect(try scalar(session, "SELECT count(*) FROM run_values WHERE run_id = \(run) AND name = 'W' AND value_json IS NOT NULL") == 1)
+    }
+
+    @Test func closeSetsEndedAt() throws {
+        let session = try makeSession()
+        try session.close()
+        #expect(try scalar(session, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL") == 1)
+    }
+}
