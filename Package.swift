@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        // libedit's variadic and global-variable API wrapped in plain C functions Swift can call.
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
 
         .target(name: "GradTensor", dependencies: ["CBLAS"]),
         .target(name: "GradEngine", dependencies: ["GradTensor"]),
@@ -30,10 +32,11 @@ let package = Package(
         .target(name: "GradJupyter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
         .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor"]),
+        .target(name: "GradREPL", dependencies: ["GradSession", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",
             dependencies: [
-                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench",
+                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,9 +47,10 @@ let package = Package(
         .testTarget(name: "GradInterpreterTests", dependencies: ["GradInterpreter"]),
         .testTarget(name: "GradStoreTests", dependencies: ["GradStore"]),
         .testTarget(name: "GradSessionTests", dependencies: ["GradSession"]),
+        .testTarget(name: "GradREPLTests", dependencies: ["GradREPL"]),
         .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook"]),
         .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["GradStore"]),
+        .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,43 @@
+/// Shortest round-trip decimal text for doubles, the way gradbook shows numbers everywhere:
+/// `-4` (no trailing `.0`), `0.5`, `2.0000000000000004`, `1e-05`.
+public enum NumberText {
+    /// Display text: integral values without `.0`; `nan`, `inf`, `-inf` for non-finite values.
+    public static func display(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        return trimmed(value.description)
+    }
+
+    /// JSON number text. JSON has no NaN or infinities: NaN is `null`, +/-infinity are
+    /// `9e999` / `-9e999`, which JSON readers (SQLite's, Python's, JavaScript's) parse as +/-inf.
+    public static func json(_ value: Double) -> String {
+        if value.isNaN { return "null" }
+        if value.isInfinite { return value < 0 ? "-9e999" : "9e999" }
+        return trimmed(value.description)
+    }
+
+    /// Appends `json(value)` as UTF-8.
+    static func appendJSON(_ value: Double, to output: inout [UInt8]) {
+        if value.isNaN {
+            output.append(contentsOf: "null".utf8)
+        } else if value.isInfinite {
+            output.append(contentsOf: (value < 0 ? "-9e999" : "9e999").utf8)
+        } else {
+            var text = value.description
+            text.withUTF8 { bytes in
+                // Swift writes integral values as "4.0"; drop the ".0" (not in "4.0e+20": Swift
+                // never writes that form, its exponent form has no fraction for integers).
+                if bytes.count >= 2, bytes[bytes.count - 1] == UInt8(ascii: "0"),
+                   bytes[bytes.count - 2] == UInt8(ascii: ".") {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<(bytes.count - 2)]))
+                } else {
+                    output.append(contentsOf: bytes)
+                }
+            }
+        }
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+}

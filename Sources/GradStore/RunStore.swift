@@ -1,0 +1,245 @@
+import CSQLite
+import Foundation
+
+/// The run history of gradbook: sessions, cells, node definitions, runs and their values, in
+/// one SQLite file (or `:memory:`). Records in, records out; it knows nothing of the engine.
+///
+/// Every write method is atomic on its own, and nests: wrap the writes of one interpreter
+/// statement in `transaction { }` so that a failing statement leaves nothing behind.
+/// Not thread-safe: use a store from one thread at a time.
+public final class RunStore {
+    public let database: Database
+    public var path: String { database.path }
+    public var mode: OpenMode { database.mode }
+    public let schemaVersion: Int32
+
+    /// The graph the previous run used, to give the next run with the same node definitions
+    /// the same graph id without a query (every step of a train() call).
+    var lastGraph: (nodeIDs: [Int64], id: Int64)?
+    /// The last tensor stored in full per (node, value-or-grad): an unchanged tensor (a dataset
+    /// at every step) is referenced again instead of stored again.
+    var lastTensors: [TensorCacheKey: CachedTensor] = [:]
+    var cachedTensorElements = 0
+    /// Whether tensor rows written by this store still lack their JSON (see `flushDeferredJSON`).
+    var hasDeferredJSON = false
+    /// Training steps store tensors' exact bytes at once and their JSON text at the end of the
+    /// train() statement (`flushDeferredJSON`, also run by `finishCell` and `endSession`):
+    /// formatting every param at every step would cost more than the step.
+    public var defersTrainingJSON = true
+    /// Shape JSON per shape, since the same few shapes repeat in every run.
+    var shapeTexts: [[Int]: String] = [[]: "[]"]
+
+    /// Opens (read-write: creates and migrates) the history at `path`, or `:memory:`.
+    public init(path: String, mode: OpenMode = .readWrite, migrator: SchemaMigrator = .gradbook) throws {
+        database = try Database(path: path, mode: mode)
+        switch mode {
+        case .readWrite: try migrator.migrate(database)
+        case .readOnly: try migrator.checkCurrent(database)
+        }
+        schemaVersion = try migrator.version(of: database)
+        database.rollbackObserver = { [weak self] in self?.forgetCachedRows() }
+        if mode == .readWrite {
+            // A process that died during training left steps without their JSON.
+            try flushDeferredJSON()
+        }
+    }
+
+    deinit {
+        // Best effort: the next read-write open completes whatever is left.
+        if hasDeferredJSON && !database.isInTransaction { try? flushDeferredJSON() }
+    }
+
+    /// Cached row ids may name rows that a rollback or a user's SQL just removed.
+    func forgetCachedRows() {
+        lastGraph = nil
+        lastTensors.removeAll()
+        cachedTensorElements = 0
+    }
+
+    /// Runs `body` in one transaction (a savepoint when nested): all of its writes, or none.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try database.transaction(body)
+    }
+
+    // MARK: sessions and cells
+
+    public func beginSession(kind: SessionKind, notebook: String?, startedAt: Date = Date()) throws -> Int64 {
+        try transaction {
+            let statement = try database.cachedStatement(
+                "INSERT INTO session(kind, notebook, started_at) VALUES (?1, ?2, ?3)")
+            try statement.bind(kind.rawValue, at: 1)
+            try statement.bind(notebook, at: 2)
+            try statement.bind(Timestamp.string(from: startedAt), at: 3)
+            try statement.step()
+            return database.lastInsertRowID
+        }
+    }
+
+    public func endSession(_ sessionID: Int64, endedAt: Date = Date()) throws {
+        if hasDeferredJSON && !database.isInTransaction { try flushDeferredJSON() }
+        try transaction {
+            let statement = try database.cachedStatement("UPDATE session SET ended_at = ?2 WHERE id = ?1")
+            try statement.bind(sessionID, at: 1)
+            try statement.bind(Timestamp.string(from: endedAt), at: 2)
+            try statement.step()
+            guard database.changes == 1 else { throw StoreError.notFound("no session \(sessionID)") }
+        }
+    }
+
+    /// Records a cell as running (status NULL) so that its nodes and runs can refer to it.
+    public func beginCell(sessionID: Int64, executionCount: Int?, source: String,
+                          startedAt: Date = Date()) throws -> Int64 {
+        try transaction {
+            let statement = try database.cachedStatement(
+                "INSERT INTO cell(session_id, execution_count, source, started_at) VALUES (?1, ?2, ?3, ?4)")
+            try statement.bind(sessionID, at: 1)
+            try statement.bind(executionCount.map(Int64.init), at: 2)
+            try statement.bind(source, at: 3)
+            try statement.bind(Timestamp.string(from: startedAt), at: 4)
+            try statement.step()
+            return database.lastInsertRowID
+        }
+    }
+
+    /// - Parameter outputsJSON: the cell's outputs as an nbformat outputs array (JSON text).
+    public func finishCell(_ cellID: Int64, status: CellStatus, error: String?, outputsJSON: String?,
+                           durationMs: Double?) throws {
+        if hasDeferredJSON && !database.isInTransaction { try flushDeferredJSON() }
+        try transaction {
+            let statement = try database.cachedStatement(
+                "UPDATE cell SET status = ?2, error = ?3, outputs = ?4, duration_ms = ?5 WHERE id = ?1")
+            try statement.bind(cellID, at: 1)
+            try statement.bind(status.rawValue, at: 2)
+            try statement.bind(error, at: 3)
+            try statement.bind(outputsJSON, at: 4)
+            try statement.bind(durationMs, at: 5)
+            try statement.step()
+            guard database.changes == 1 else { throw StoreError.notFound("no cell \(cellID)") }
+        }
+    }
+
+    // MARK: nodes
+
+    /// Stores one definition of a named node and returns its node id.
+    public func insertNode(_ record: NodeRecord) throws -> Int64 {
+        guard let count = TensorJSON.elementCount(of: record.shape) else {
+            throw StoreError.invalidRecord("node \(record.name): invalid shape \(record.shape)")
+        }
+        var leafJSON: String?
+        if let leaf = record.leafValue {
+            guard leaf.count == count else {
+                throw StoreError.invalidRecord("node \(record.name): shape \(record.shape) needs \(count) elements, leaf value has \(leaf.count)")
+            }
+            leafJSON = try TensorJSON.encode(shape: record.shape, elements: leaf)
+        }
+        return try transaction {
+            let statement = try database.cachedStatement("""
+                INSERT INTO node(session_id, cell_id, name, op, inputs, shape, is_param, expr, attributes,
+                                 leaf_value, leaf_value_json, defined_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                """)
+            try statement.bind(record.sessionID, at: 1)
+            try statement.bind(record.cellID, at: 2)
+            try statement.bind(record.name, at: 3)
+            try statement.bind(record.op, at: 4)
+            try statement.bind(JSONText.strings(record.inputs), at: 5)
+            try statement.bind(JSONText.integers(record.shape), at: 6)
+            try statement.bind(Int64(record.isParam ? 1 : 0), at: 7)
+            try statement.bind(record.expr, at: 8)
+            try statement.bind(record.attributesJSON, at: 9)
+            if let leaf = record.leafValue {
+                try Float64Bytes.withLittleEndianBytes(of: leaf) { try statement.bind(blob: $0, at: 10) }
+            } else {
+                try statement.bindNull(at: 10)
+            }
+            try statement.bind(leafJSON, at: 11)
+            try statement.bind(Timestamp.string(from: record.definedAt), at: 12)
+            try statement.step()
+            return database.lastInsertRowID
+        }
+    }
+
+    // MARK: training and runs
+
+    /// Stores the settings of one train() call; its step runs refer to the returned id.
+    public func beginTrain(_ record: TrainRecord) throws -> Int64 {
+        try transaction {
+            let statement = try database.cachedStatement("""
+                INSERT INTO train(session_id, cell_id, target, optimizer, steps, started_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """)
+            try statement.bind(record.sessionID, at: 1)
+            try statement.bind(record.cellID, at: 2)
+            try statement.bind(record.target, at: 3)
+            try statement.bind(record.optimizerJSON, at: 4)
+            try statement.bind(Int64(record.steps), at: 5)
+            try statement.bind(Timestamp.string(from: record.startedAt), at: 6)
+            try statement.step()
+            return database.lastInsertRowID
+        }
+    }
+
+    /// Stores a run, the node definitions it used and the values it recorded, in one
+    /// transaction, and returns the run id.
+    /// - Parameter nodeIDs: every node definition of the run's graph (what replay rebuilds),
+    ///   whatever the record policy; order does not matter.
+    public func insertRun(_ record: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) throws -> Int64 {
+        try transaction {
+            let graphID = try graphID(for: nodeIDs)
+            let statement = try database.cachedStatement("""
+                INSERT INTO run(session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
+                                duration_ms, graph_id, train_id, replay_of, record_policy)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                """)
+            try statement.bind(record.sessionID, at: 1)
+            try statement.bind(record.cellID, at: 2)
+            try statement.bind(record.kind.rawValue, at: 3)
+            try statement.bind(record.target, at: 4)
+            try statement.bind(record.targetNodeID, at: 5)
+            try statement.bind(record.step.map(Int64.init), at: 6)
+            try statement.bind(record.loss, at: 7)
+            try statement.bind(Timestamp.string(from: record.startedAt), at: 8)
+            try statement.bind(record.durationMs, at: 9)
+            try statement.bind(graphID, at: 10)
+            try statement.bind(record.trainID, at: 11)
+            try statement.bind(record.replayOf, at: 12)
+            try statement.bind(record.recordPolicy?.rawValue, at: 13)
+            try statement.step()
+            let runID = database.lastInsertRowID
+            try insertValues(values, runID: runID, deferJSON: defersTrainingJSON && record.kind == .train)
+            return runID
+        }
+    }
+
+    /// Sets a run's duration once it is known (a run row is often written before it ends).
+    public func setRunDuration(_ runID: Int64, durationMs: Double) throws {
+        try transaction {
+            let statement = try database.cachedStatement("UPDATE run SET duration_ms = ?2 WHERE id = ?1")
+            try statement.bind(runID, at: 1)
+            try statement.bind(durationMs, at: 2)
+            try statement.step()
+            guard database.changes == 1 else { throw StoreError.notFound("no run \(runID)") }
+        }
+    }
+
+    // MARK: SQL
+
+    /// Runs SQL (several statements allowed; see `Database.runScript`) and returns the rows of
+    /// the last statement that produces columns. On a read-only store, a statement that would
+    /// write is refused before it runs with "read-only: pass --write to modify the database".
+    public func query(_ sql: String, arguments: [SQLValue] = []) throws -> QueryResult {
+        switch mode {
+        case .readOnly:
+            do {
+                return try database.runScript(sql, arguments: arguments, refuseWrites: SQLiteError(
+                    code: SQLITE_READONLY, message: StoreError.readOnly.description))
+            } catch let error as SQLiteError where error.primaryCode == SQLITE_READONLY {
+                throw StoreError.readOnly
+            }
+        case .readWrite:
+            // The user's SQL may have deleted rows the caches point at.
+            defer { forgetCachedRows() }
+            return try database.runScript(sql, arguments: arguments, refuseWrites: nil)
+        }
+    }
+}

@@ -1,0 +1,263 @@
+-- gradbook run history: schema version 1.
+--
+-- This file is the only place the schema is written. The gradbook binary embeds it; the
+-- migration runner executes it on a fresh database and then sets PRAGMA user_version.
+-- Later versions append migration steps in Sources/GradStore/Migrations.swift; this file
+-- keeps describing version 1 so that every database is built by the same sequence of steps.
+--
+-- Conventions
+--   * Internal tables have singular names (session, cell, node, ...). They may change between
+--     versions, always through a migration.
+--   * PUBLIC names are the plural views at the end of this file: sessions, cells, nodes, runs,
+--     run_values (SPEC §3, columns fixed forever; later columns may be appended), and
+--     run_nodes, train_steps, param_history (documented extras). They work from the stock
+--     sqlite3 shell: no custom SQL functions are needed anywhere.
+--   * Times are ISO-8601 UTC text with milliseconds: 2026-11-27T04:31:12.345Z.
+--   * Durations are REAL milliseconds.
+--   * Shapes and input lists are JSON arrays: '[]' is a scalar, '[2,3]' a 2x3 matrix.
+--   * Tensors are stored two ways when stored in full: `data`, float64 little-endian row-major
+--     (the exact bits, what replay reads), and `json`, nested arrays by shape with shortest
+--     round-trip numbers (what SQL reads). JSON has no NaN or infinities: NaN is written null,
+--     +/-Infinity as 9e999 / -9e999 (which every JSON reader, SQLite's included, parses as +/-inf).
+--   * Scalars (shape []) are stored as REAL plus their exact JSON text; a REAL column cannot hold
+--     NaN (SQLite turns it into NULL), the JSON text keeps it as null.
+
+CREATE TABLE session (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('repl', 'batch', 'kernel')),
+    notebook    TEXT,                     -- path of the notebook file for batch runs and kernels
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT                      -- NULL while the session runs or if its process died
+) STRICT;
+
+CREATE TABLE cell (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES session(id),
+    execution_count INTEGER,
+    source          TEXT NOT NULL,
+    -- NULL while the cell runs; stays NULL if the process died during the cell.
+    status          TEXT CHECK (status IN ('ok', 'error')),
+    error           TEXT,
+    outputs         TEXT CHECK (outputs IS NULL OR json_valid(outputs)),  -- nbformat outputs array
+    started_at      TEXT NOT NULL,
+    duration_ms     REAL
+) STRICT;
+CREATE INDEX cell_by_session ON cell(session_id, execution_count);
+
+-- One row per DEFINITION of a named node: redefining `x` adds a row and leaves the old one, so
+-- every run can still name the exact definitions it used (see graph_node).
+CREATE TABLE node (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES session(id),
+    cell_id         INTEGER REFERENCES cell(id),
+    name            TEXT NOT NULL,
+    op              TEXT NOT NULL,
+    inputs          TEXT NOT NULL CHECK (json_valid(inputs)),   -- JSON array of input node names
+    shape           TEXT NOT NULL CHECK (json_valid(shape)),    -- shape when defined
+    is_param        INTEGER NOT NULL CHECK (is_param IN (0, 1)),
+    expr            TEXT,                                        -- the definition's source text
+    attributes      TEXT CHECK (attributes IS NULL OR json_valid(attributes)),
+    leaf_value      BLOB,        -- leaves and params: the value at definition, float64 LE
+    leaf_value_json TEXT,        -- the same value as nested JSON
+    defined_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX node_by_session_name ON node(session_id, name);
+CREATE INDEX node_by_cell ON node(cell_id);
+
+-- The set of node definitions a run used. Runs with the same set share one graph (every step of
+-- a train() call, and a replay with its original), so recording a step adds no rows here.
+-- Replay rebuilds run N from exactly these definitions, however the names were redefined since.
+CREATE TABLE graph (
+    id          INTEGER PRIMARY KEY,
+    node_count  INTEGER NOT NULL,
+    digest      INTEGER NOT NULL      -- hash of the sorted node ids, to find an identical graph
+) STRICT;
+CREATE INDEX graph_by_digest ON graph(digest);
+
+CREATE TABLE graph_node (
+    graph_id  INTEGER NOT NULL REFERENCES graph(id),
+    node_id   INTEGER NOT NULL REFERENCES node(id),
+    PRIMARY KEY (graph_id, node_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX graph_node_by_node ON graph_node(node_id);
+
+-- One call of train(): its settings, shared by the runs of its steps.
+CREATE TABLE train (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES session(id),
+    cell_id     INTEGER REFERENCES cell(id),
+    target      TEXT NOT NULL,
+    optimizer   TEXT NOT NULL CHECK (json_valid(optimizer)),  -- {"name":"adam","lr":0.01,...}
+    steps       INTEGER NOT NULL,                              -- steps asked for
+    started_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE run (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES session(id),
+    cell_id         INTEGER REFERENCES cell(id),     -- NULL for a replay started from the CLI
+    kind            TEXT NOT NULL CHECK (kind IN ('forward', 'backward', 'train', 'replay')),
+    target          TEXT,                            -- name of the node the run computed
+    target_node_id  INTEGER REFERENCES node(id),
+    step            INTEGER,                         -- 0-based step of a train() call
+    loss            REAL,                            -- the target's value when it is a scalar
+    started_at      TEXT NOT NULL,
+    duration_ms     REAL,
+    graph_id        INTEGER REFERENCES graph(id),
+    train_id        INTEGER REFERENCES train(id),
+    replay_of       INTEGER REFERENCES run(id),
+    record_policy   TEXT CHECK (record_policy IN ('all', 'params', 'scalars', 'none'))
+) STRICT;
+CREATE INDEX run_by_session ON run(session_id, id);
+CREATE INDEX run_by_train ON run(train_id, step);
+
+-- A tensor stored in full (see Conventions). Referenced by value rows; an unchanged tensor
+-- (a dataset leaf at every training step) is stored once and referenced again.
+-- `json` is derived from `data`. Training steps write only `data` (formatting every number of
+-- every param at every step would cost more than the step itself); gradbook fills `json` when
+-- the train() statement ends, when a cell finishes, and on the next read-write open after a
+-- crash. Until then the views show NULL JSON for those steps; `data` is always complete.
+CREATE TABLE tensor (
+    id     INTEGER PRIMARY KEY,
+    shape  TEXT NOT NULL,        -- JSON array, to nest `json` without the value row
+    data   BLOB NOT NULL,
+    json   TEXT
+) STRICT;
+CREATE INDEX tensor_json_pending ON tensor(id) WHERE json IS NULL;
+
+-- What a run recorded for one node. value_storage / grad_storage say how much:
+--   NULL  not recorded;
+--   1     summary: numel (always set) and the _min/_max/_mean/_l2 columns;
+--   2     in full: a scalar as REAL + exact JSON text, a tensor as tensor row + the summary columns.
+-- A summary of a tensor holding NaN has NULL statistics (SQLite stores NaN as NULL).
+CREATE TABLE value (
+    run_id          INTEGER NOT NULL REFERENCES run(id),
+    node_id         INTEGER NOT NULL REFERENCES node(id),
+    shape           TEXT NOT NULL,        -- JSON array: the shape in this run
+    numel           INTEGER NOT NULL,
+    value_storage   INTEGER CHECK (value_storage IN (1, 2)),
+    grad_storage    INTEGER CHECK (grad_storage IN (1, 2)),
+    value           REAL,
+    value_json      TEXT,
+    value_tensor_id INTEGER REFERENCES tensor(id),
+    value_min       REAL,
+    value_max       REAL,
+    value_mean      REAL,
+    value_l2        REAL,
+    grad            REAL,
+    grad_json       TEXT,
+    grad_tensor_id  INTEGER REFERENCES tensor(id),
+    grad_min        REAL,
+    grad_max        REAL,
+    grad_mean       REAL,
+    grad_l2         REAL,
+    PRIMARY KEY (run_id, node_id)
+) STRICT, WITHOUT ROWID;
+
+------------------------------------------------------------------------------------------------
+-- PUBLIC query surface. Column lists and meanings below are stable across versions.
+------------------------------------------------------------------------------------------------
+
+-- sessions: one row per REPL, batch run or kernel.
+--   session_id, kind ('repl'/'batch'/'kernel'), notebook (file path or NULL),
+--   started_at, ended_at (NULL while running, or if the process died).
+CREATE VIEW sessions AS
+SELECT id AS session_id, kind, notebook, started_at, ended_at
+FROM session;
+
+-- cells: one row per executed cell.
+--   cell_id, session_id, execution_count, source, status ('ok'/'error'; NULL while running or
+--   if the process died during the cell), error (message, NULL if ok), started_at, duration_ms,
+--   outputs (extra: the nbformat outputs as a JSON array).
+CREATE VIEW cells AS
+SELECT id AS cell_id, session_id, execution_count, source, status, error, started_at, duration_ms,
+       outputs
+FROM cell;
+
+-- nodes: one row per definition of a named node (a redefinition is a new row).
+--   node_id, session_id, cell_id, name, op, inputs (JSON array of names), shape (JSON array, at
+--   definition), is_param (0/1); extras: expr (source text of the definition), attributes (JSON),
+--   leaf_value_json (leaves and params: the value at definition, nested JSON), defined_at,
+--   leaf_value (the same value as a float64 little-endian BLOB).
+CREATE VIEW nodes AS
+SELECT id AS node_id, session_id, cell_id, name, op, inputs, shape, is_param,
+       expr, attributes, leaf_value_json, defined_at, leaf_value
+FROM node;
+
+-- runs: one row per forward pass, backward pass, train step or replay.
+--   run_id, session_id, cell_id, kind ('forward'/'backward'/'train'/'replay'), target (node
+--   name), step (train steps, 0-based), loss (target's value when scalar), started_at,
+--   duration_ms; extras: replay_of (the run a replay re-ran), train_id (groups the steps of one
+--   train() call), optimizer (JSON settings of that call), record_policy ('all'/'params'/
+--   'scalars'/'none'), graph_id (the node definitions used, see run_nodes), target_node_id.
+CREATE VIEW runs AS
+SELECT r.id AS run_id, r.session_id, r.cell_id, r.kind, r.target, r.step, r.loss, r.started_at,
+       r.duration_ms, r.replay_of, r.train_id, t.optimizer, r.record_policy, r.graph_id,
+       r.target_node_id
+FROM run AS r
+LEFT JOIN train AS t ON t.id = r.train_id;
+
+-- run_values: what each run recorded per node.
+--   run_id, node_id, name, shape (JSON array, in this run), value and grad (REAL for scalars,
+--   NULL otherwise or when not recorded), value_json and grad_json (the tensor as nested JSON
+--   where it was stored in full, scalars included; NULL otherwise); extras: value_stored and
+--   grad_stored ('full'/'summary'/NULL = not recorded), numel, and the summaries value_min,
+--   value_max, value_mean, value_l2, grad_min, grad_max, grad_mean, grad_l2 (set for every
+--   non-scalar tensor recorded, in full or as a summary).
+CREATE VIEW run_values AS
+SELECT v.run_id, v.node_id, n.name, v.shape, v.value, v.grad,
+       COALESCE(v.value_json, vt.json) AS value_json,
+       COALESCE(v.grad_json, gt.json) AS grad_json,
+       CASE v.value_storage WHEN 2 THEN 'full' WHEN 1 THEN 'summary' END AS value_stored,
+       CASE v.grad_storage WHEN 2 THEN 'full' WHEN 1 THEN 'summary' END AS grad_stored,
+       v.numel,
+       v.value_min, v.value_max, v.value_mean, v.value_l2,
+       v.grad_min, v.grad_max, v.grad_mean, v.grad_l2
+FROM value AS v
+JOIN node AS n ON n.id = v.node_id
+LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
+LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id;
+
+-- run_nodes: the node definitions each run used (its whole graph, recorded whatever the
+-- %record policy), so a run can be rebuilt and two runs compared after names were redefined.
+--   run_id, node_id, name, op, inputs, shape, is_param, expr, attributes, cell_id.
+CREATE VIEW run_nodes AS
+SELECT r.id AS run_id, n.id AS node_id, n.name, n.op, n.inputs, n.shape, n.is_param, n.expr,
+       n.attributes, n.cell_id
+FROM run AS r
+JOIN graph_node AS g ON g.graph_id = r.graph_id
+JOIN node AS n ON n.id = g.node_id;
+
+-- train_steps: one row per recorded training step (loss curves).
+--   run_id, session_id, target, step, loss, started_at, duration_ms, train_id, cell_id,
+--   optimizer (JSON settings of the train() call).
+--   Example: SELECT step, loss FROM train_steps WHERE train_id = (SELECT max(train_id) FROM train_steps);
+CREATE VIEW train_steps AS
+SELECT r.id AS run_id, r.session_id, r.target, r.step, r.loss, r.started_at, r.duration_ms,
+       r.train_id, r.cell_id, t.optimizer
+FROM run AS r
+LEFT JOIN train AS t ON t.id = r.train_id
+WHERE r.kind = 'train';
+
+-- param_history: every param's value and gradient in every run that recorded it.
+--   run_id, step (NULL outside training), name, value, grad (REAL for scalar params),
+--   grad_norm (L2 norm of the gradient: |grad| for scalars), value_norm, kind, train_id, loss,
+--   node_id, shape, value_json, grad_json (full tensors where stored in full), value_mean,
+--   grad_mean, grad_max_abs (largest |gradient element|).
+--   Example: SELECT step, name, grad_norm FROM param_history WHERE train_id = 1 ORDER BY step, name;
+CREATE VIEW param_history AS
+SELECT r.id AS run_id, r.step, n.name, v.value, v.grad,
+       COALESCE(v.grad_l2, abs(v.grad)) AS grad_norm,
+       COALESCE(v.value_l2, abs(v.value)) AS value_norm,
+       r.kind, r.train_id, r.loss, v.node_id, v.shape,
+       COALESCE(v.value_json, vt.json) AS value_json,
+       COALESCE(v.grad_json, gt.json) AS grad_json,
+       COALESCE(v.value_mean, v.value) AS value_mean,
+       COALESCE(v.grad_mean, v.grad) AS grad_mean,
+       COALESCE(max(abs(v.grad_min), abs(v.grad_max)), abs(v.grad)) AS grad_max_abs
+FROM value AS v
+JOIN node AS n ON n.id = v.node_id
+JOIN run AS r ON r.id = v.run_id
+LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
+LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id
+WHERE n.is_param = 1;
