@@ -5,7 +5,7 @@ import GradTensor
 
 /// The magics of SPEC §2. Each reads the interpreter or the store and shows something.
 extension Session {
-    static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time"]
+    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time"]
 
     func runMagic(_ name: String, argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         switch name {
