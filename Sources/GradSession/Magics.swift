@@ -126,14 +126,15 @@ extension Session {
         }
         let started = Clock.now()
         let lastExpression = syntax.statements.lastIndex { if case .expression = $0.kind { true } else { false } }
-        var inner = CellRun(source: source, origin: nil, lineOffset: 0, executionCount: cell.executionCount)
-        inner.cellID = cell.cellID
         for (index, statement) in syntax.statements.enumerated() {
-            try executeStatement(statement, in: syntax, isLast: index == lastExpression, cell: &inner)
+            do {
+                try executeStatement(statement, in: syntax, isLast: index == lastExpression, cell: &cell)
+            } catch let error as RuntimeError {
+                // Positions inside the %time argument mean nothing in the cell: point at the magic.
+                throw RuntimeError.session("%time: \(error.diagnostic.message)", at: span, fixIt: error.diagnostic.fixIt)
+            }
         }
         let elapsed = Clock.now() - started
-        for output in inner.outputs { emit(output, into: &cell) }
-        if let result = inner.result { cell.result = result }
         emit(.stdout("Wall time: \(Self.formatDuration(elapsed))\n"), into: &cell)
     }
 
