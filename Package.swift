@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "gradbook",
             dependencies: [
-                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL",
+                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL", "GradTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -101,9 +101,7 @@ extension Interpreter {
         case .node(let id) where nameOfNode[id] == nil:
             return id
         case .node(let id):
-            // An alias gets a node of its own (a reshape to its own shape is the identity), so
-            // that each name owns exactly one node.
-            do { return try graph.apply(.reshape, [id], attributes: OpAttributes(shape: graph.shape(id))) } catch { throw engineFailure(error, at: span) }
+            do { return try graph.apply(.identity, [id]) } catch { throw engineFailure(error, at: span) }
         case .constant(let tensor):
             return graph.constant(tensor)
         default:

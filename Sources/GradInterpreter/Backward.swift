@@ -78,9 +78,9 @@ extension Interpreter {
             guard graph.isNonFinite(node) else { continue }
             let inputs = graph.inputs(node)
             guard inputs.allSatisfy({ !graph.isNonFinite($0) }) else { continue }
-            let op = graph.op(node).rule.name
             let owner = nameOfNode[node].map { "'\($0)'" } ?? "an intermediate value"
-            return [.warning("warning: \(owner) became NaN or ±Inf: first appeared in op '\(op)' with finite inputs")]
+            if inputs.isEmpty { return [.warning("warning: \(owner) is NaN or ±Inf")] }
+            return [.warning("warning: \(owner) became NaN or ±Inf: first appeared in op '\(graph.op(node).rule.name)' with finite inputs")]
         }
         return []
     }

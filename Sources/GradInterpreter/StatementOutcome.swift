@@ -73,6 +73,8 @@ public struct StatementOutcome: Sendable {
     public var runs: [RunEvent] = []
     /// The value of a bare expression: the cell's result when it is the last statement.
     public var result: Tensor?
+    /// A `train` stopped by an interrupt: its finished steps are kept, but the cell stops here.
+    public var interrupted = false
 
     public init() {}
 }

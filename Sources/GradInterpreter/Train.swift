@@ -86,6 +86,7 @@ extension Interpreter {
         let elapsed = context.now() - started
         context.reportProgress(TrainingProgress(target: label, step: losses.count, totalSteps: steps, loss: losses.last ?? .nan,
                                                 elapsedSeconds: elapsed, finished: true))
+        outcome.interrupted = interrupted
         outcome.outputs.append(.rich(RichOutput(plain: TrainingSummary.text(target: label, losses: losses, steps: steps, interrupted: interrupted, seconds: elapsed),
                                                 svg: TrainingSummary.lossCurveSVG(losses))))
         return .nothing

@@ -10,6 +10,10 @@ public enum SessionOutput: Sendable, Equatable {
     case stderr(String)
     /// A displayed value or magic output (a Jupyter `display_data`).
     case display(RichOutput)
+    /// `name?`: help text, which Jupyter shows in its pager rather than in the cell.
+    case page(String)
+    /// `%clear`: forget what the cell has shown so far (Jupyter's `clear_output`).
+    case clearOutput
 }
 
 public enum CellStatus: String, Sendable {

@@ -25,6 +25,6 @@ enum Help {
       %sql QUERY / %%sql   query the run history (read-only unless --write)
       %explain J           the forward steps and the chain rule, step by step
       %graph J             the graph of J (SVG in Jupyter; --dot for Graphviz source)
-      %runs  %who  %history  %record all|params|scalars|none  %time STATEMENT  %reset  %help
+      %runs  %who  %history  %record all|params|scalars|none  %time STATEMENT  %reset  %clear  %help
     """
 }

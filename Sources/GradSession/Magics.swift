@@ -5,7 +5,7 @@ import GradTensor
 
 /// The magics of SPEC §2. Each reads the interpreter or the store and shows something.
 extension Session {
-    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time"]
+    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear"]
 
     func runMagic(_ name: String, argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         switch name {
@@ -58,8 +58,14 @@ extension Session {
             emit(.display(RichOutput(plain: "the graph is empty (the run history keeps everything)")), into: &cell)
         case "help":
             emit(.display(RichOutput(plain: argument.trimmed.isEmpty ? Help.text : (interpreter.inspect(argument.trimmed) ?? Help.text))), into: &cell)
+        case "clear":
+            emit(.clearOutput, into: &cell)
         case "time":
             try timeMagic(argument: body ?? argument, span: span, cell: &cell)
+        case "rerun":
+            try rerunMagic(argument: argument, span: span, cell: &cell)
+        case "diff":
+            try diffMagic(argument: argument, span: span, cell: &cell)
         default:
             let suggestion = NameSuggestion.nearest(to: name, among: Self.magicNames)
             throw RuntimeError.session("unknown magic %\(name)", at: span, fixIt: suggestion.map { "did you mean %\($0)?" } ?? "see %help")

@@ -10,6 +10,8 @@ enum OutputsJSON {
             case .stdout(let text): items.append(#"{"output_type":"stream","name":"stdout","text":\#(quote(text))}"#)
             case .stderr(let text): items.append(#"{"output_type":"stream","name":"stderr","text":\#(quote(text))}"#)
             case .display(let rich): items.append(#"{"output_type":"display_data","data":\#(bundle(rich)),"metadata":{}}"#)
+            case .page(let text): items.append(#"{"output_type":"display_data","data":{"text/plain":\#(quote(text))},"metadata":{}}"#)
+            case .clearOutput: items.removeAll()
             }
         }
         if let result {

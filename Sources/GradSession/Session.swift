@@ -14,7 +14,7 @@ public final class Session {
     /// Where cell outputs go as they are produced (a terminal, Jupyter IOPub).
     public var outputHandler: (SessionOutput) -> Void = { _ in }
     /// Training progress as it happens, for a progress bar or a Jupyter display update.
-    public var progressHandler: @Sendable (TrainingProgress) -> Void = { _ in }
+    public var progressHandler: (TrainingProgress) -> Void = { _ in }
     /// Turns Graphviz DOT into SVG when Graphviz is installed (the front end provides it).
     public var renderSVG: (String) -> String? = { _ in nil }
     /// Reads files for `load_csv`.
@@ -108,7 +108,7 @@ public final class Session {
                 let suggestion = NameSuggestion.nearest(to: name, among: interpreter.completionCandidates)
                 throw RuntimeError.session("unknown name '\(name)'", at: statement.span, fixIt: suggestion.map { "did you mean '\($0)'?" })
             }
-            emit(.display(RichOutput(plain: text)), into: &cell)
+            emit(.page(text), into: &cell)
         default:
             let cellID = cell.cellID
             let recorder = self.recorder
@@ -135,6 +135,10 @@ public final class Session {
                     if let label { emit(.stdout(Self.labelled(label, tensor) + "\n"), into: &cell) } else { emit(.display(RichOutput(plain: tensor.description)), into: &cell) }
                 case .rich(let rich): emit(.display(rich), into: &cell)
                 }
+            }
+            if outcome.interrupted {
+                throw RuntimeError(diagnostic: Diagnostic(id: "E0311", severity: .error, message: "interrupted: every finished training step is kept",
+                                                          span: statement.span, notes: [], fixIt: nil))
             }
             if let value = outcome.result, !silent {
                 let display = RichOutput(plain: Self.display(value))

@@ -98,6 +98,8 @@ enum NotebookOutputs {
             case .stdout(let text): append(stream: "stdout", text, to: &outputs)
             case .stderr(let text): append(stream: "stderr", text, to: &outputs)
             case .display(let rich): outputs.append(.displayData(data: bundle(rich), metadata: [:]))
+            case .page(let text): outputs.append(.displayData(data: ["text/plain": .string(text)], metadata: [:]))
+            case .clearOutput: outputs.removeAll()
             }
         }
         if let value = result.result {

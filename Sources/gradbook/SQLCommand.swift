@@ -34,7 +34,7 @@ struct SQLCommand: ParsableCommand {
             let result = try store.query(sql)
             guard !result.columns.isEmpty else { return }
             let text = result.formatted(format)
-            print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            print(text, terminator: text.utf8.last == UInt8(ascii: "\n") ? "" : "\n")
         } catch {
             throw CommandFailure(message: "gradbook sql: \(error)")
         }

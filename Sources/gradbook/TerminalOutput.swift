@@ -9,6 +9,8 @@ enum TerminalOutput {
         case .stdout(let text): writeOut(text)
         case .stderr(let text): writeErr(text)
         case .display(let rich): writeOut(rich.plain.hasSuffix("\n") ? rich.plain : rich.plain + "\n")
+        case .page(let text): writeOut(text.hasSuffix("\n") ? text : text + "\n")
+        case .clearOutput: break
         }
     }
 

@@ -34,6 +34,17 @@ import Testing
         #expect(output.stderr.contains("did you mean 'w'?"))
     }
 
+    @Test func invalidUTF8IsRefusedWithoutRunningAnything() throws {
+        let directory = try Binary.temporaryDirectory()
+        let notebook = directory.appendingPathComponent("bytes.grad")
+        try Data([0x23, 0x20, 0x25, 0x25, 0x0a, 0x78, 0x20, 0x3d, 0x20, 0xff, 0xfe, 0x0a]).write(to: notebook)
+        let db = directory.appendingPathComponent("m.db").path
+        let output = try Binary.run(["run", notebook.path, "--db", db])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("UTF-8"), "\(output.stderr)")
+        #expect(try Binary.sqlite(db, "PRAGMA integrity_check;") == "ok")
+    }
+
     @Test func allowErrorsRunsEveryCell() throws {
         let directory = try Binary.temporaryDirectory()
         let notebook = directory.appendingPathComponent("two.grad")

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GradTensor
+
+/// The result of one backward pass: dTarget/dNode for every node the target depends on
+/// through differentiable inputs (constants and non-differentiable inputs have none).
+/// Each pass makes a fresh `Gradients`; nothing accumulates across passes.
+public struct Gradients: Sendable {
+    public let target: NodeID
+    /// Gradients of scalar nodes and the reached marks, by position (≤ target).
+    let table: GradientTable
+    /// Gradients of tensor-valued nodes, by node index.
+    let tensorGradients: [Int32: Tensor]
+
+    /// The gradient with the node's shape, or nil if the target does not depend on it.
+    public subscript(id: NodeID) -> Tensor? {
+        guard contains(id) else { return nil }
+        return tensorGradients[id.index] ?? Tensor(table.gradients[id.position])
+    }
+
+    /// The gradient of a one-element node without building a tensor.
+    public func scalar(_ id: NodeID) -> Double? {
+        guard contains(id) else { return nil }
+        if let tensor = tensorGradients[id.index] { return tensor.scalarValue }
+        return table.gradients[id.position]
+    }
+
+    public func contains(_ id: NodeID) -> Bool {
+        id.index >= 0 && id.position < table.count && table.reached[id.position]
+    }
+
+    /// Every node that received a gradient, in increasing id order.
+    public var nodes: [NodeID] {
+        (0..<table.count).filter { table.reached[$0] }.map { NodeID(Int32(truncatingIfNeeded: $0)) }
+    }
+}
+
+/// The scalar gradient table of one backward pass and its reached marks, in zeroed memory
+/// from `calloc` (large tables come straight from the kernel already zero, so nothing is
+/// filled twice), with huge pages requested before first touch. Written only during the
+/// pass that creates it.
+final class GradientTable: @unchecked Sendable {
+    // @unchecked: the buffers are written by `backward` before the table is shared, and
+    // only read afterwards.
+    let count: Int
+    let gradients: UnsafeMutablePointer<Double>
+    let reached: UnsafeMutablePointer<Bool>
+
+    init(count: Int) {
+        self.count = count
+        let size = Swift.max(count, 1)
+        guard let rawGradients = calloc(size, MemoryLayout<Double>.stride),
+              let rawReached = calloc(size, MemoryLayout<Bool>.stride) else {
+            fatalError("out of memory allocating gradients for \(count) nodes")
+        }
+        adviseHugePages(rawGradients, bytes: size * MemoryLayout<Double>.stride)
+        adviseHugePages(rawReached, bytes: size)
+        gradients = rawGradients.bindMemory(to: Double.self, capacity: size)
+        reached = rawReached.bindMemory(to: Bool.self, capacity: size)
+    }
+
+    deinit {
+        free(gradients)
+        free(reached)
+    }
+}
+
+extension Graph {
+    /// Reverse-mode differentiation of the scalar (one-element) node `target`.
+    ///
+    /// One sweep from `target` down to id 0 visits only nodes a gradient has reached, so
+    /// it costs O(nodes ≤ target) plus the VJPs of the target's ancestors — never
+    /// recursion. A node used several times receives the sum of all its paths. Nodes in
+    /// `boundary` (other than the target) receive their gradient but pass nothing on
+    /// (partial derivatives of one node with respect to chosen nodes).
+    public func backward(from target: NodeID, stopAt boundary: Set<NodeID> = []) throws(EngineError) -> Gradients {
+        guard target.index >= 0, target.position < count else { throw EngineError("unknown node \(target)") }
+        let last = target.position
+        let targetShape = shape(target)
+        let targetSlot = Int(store.slots[last])
+        guard targetSlot < 0 || tensors[targetSlot].count == 1 else {
+            throw EngineError("backward needs a scalar, but the target has shape \(formatShape(targetShape)); reduce it first, e.g. with sum(...) or mean(...)")
+        }
+        let table = GradientTable(count: last + 1)
+        var tensorGradients: [Int32: Tensor] = [:]
+        table.reached[last] = true
+        if targetSlot < 0 {
+            table.gradients[last] = 1
+        } else {
+            tensorGradients[target.index] = Tensor(uncheckedOnes: targetShape)
+        }
+        let stopping = !boundary.isEmpty
+        let kernels = self.kernels
+        // Column base addresses as locals: the stores into the gradient table below could
+        // alias the store object's fields as far as the compiler knows, so reading them
+        // through `store` would reload them for every node.
+        let ops = store.ops, flags = store.flags, values = store.values, slots = store.slots
+        let inputStart = store.inputStart, inputs = store.inputs
+        let grads = table.gradients, hit = table.reached
+        var position = last
+        while position >= 0 {
+            defer { position -= 1 }
+            guard hit[position] else { continue }
+            let nodeFlags = flags[position]
+            guard !nodeFlags.contains(.source), nodeFlags.contains(.requiresGradient) else { continue }
+            if stopping && position != last && boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) { continue }
+            if slots[position] < 0, let scalarRule = kernels[ops[position]] {
+                let start = Int(inputStart[position])
+                let upstream = grads[position]
+                switch scalarRule {
+                case .unary(_, let vjp):
+                    let x = Int(inputs[start])
+                    if slots[x] < 0 {
+                        if flags[x].contains(.requiresGradient) {
+                            grads[x] += vjp(values[x], values[position], upstream)
+                            hit[x] = true
+                        }
+                        continue
+                    }
+                case .binary(_, let vjpFirst, let vjpSecond):
+                    let a = Int(inputs[start]), b = Int(inputs[start + 1])
+                    if slots[a] < 0 && slots[b] < 0 {
+                        let output = values[position]
+                        let va = values[a], vb = values[b]
+                        if flags[a].contains(.requiresGradient) {
+                            grads[a] += vjpFirst(va, vb, output, upstream)
+                            hit[a] = true
+                        }
+                        if flags[b].contains(.requiresGradient) {
+                            grads[b] += vjpSecond(va, vb, output, upstream)
+                            hit[b] = true
+                        }
+                        continue
+                    }
+                }
+            }
+            try propagateTensor(at: position, grads: grads, reached: hit, tensorGradients: &tensorGradients)
+        }
+        return Gradients(target: target, table: table, tensorGradients: tensorGradients)
+    }
+
+    /// The general step: calls the op's VJP on tensors, then — in this one place — checks
+    /// every result, sums broadcast gradients down to the input's shape and accumulates.
+    private func propagateTensor(at position: Int, grads: UnsafeMutablePointer<Double>, reached: UnsafeMutablePointer<Bool>,
+                                 tensorGradients: inout [Int32: Tensor]) throws(EngineError) {
+        let op = store.ops[position]
+        let rule = op.rule
+        let inputIDs = store.inputRange(position).map { store.inputs[$0] }
+        var needs = [Bool](repeating: false, count: inputIDs.count)
+        var anyNeeded = false
+        for (k, input) in inputIDs.enumerated()
+        where rule.isDifferentiable(inputAt: k) && store.flags[Int(input)].contains(.requiresGradient) {
+            needs[k] = true
+            anyNeeded = true
+        }
+        guard anyNeeded, let vjp = rule.vjp else { return }
+        let index = Int32(truncatingIfNeeded: position)
+        let output = value(at: position)
+        let upstream = tensorGradients[index] ?? (store.slots[position] < 0 ? Tensor(grads[position]) : Tensor.zeros(like: output))
+        let inputs = inputIDs.map { value(at: Int($0)) }
+        let produced: [Tensor?]
+        do {
+            produced = try vjp(BackwardArguments(inputs: inputs, output: output, gradient: upstream,
+                                                 attributes: attributeTable[index] ?? OpAttributes(), needsGradient: needs))
+        } catch {
+            throw EngineError("backward of \(rule.name): \(error.message)", op: op)
+        }
+        guard produced.count == inputIDs.count else {
+            throw EngineError("backward of \(rule.name) returned \(produced.count) gradients for \(inputIDs.count) inputs", op: op)
+        }
+        for (k, input) in inputIDs.enumerated() where needs[k] {
+            guard var gradient = produced[k] else {
+                throw EngineError("backward of \(rule.name) returned no gradient for input \(k + 1)", op: op)
+            }
+            let inputShape = inputs[k].shape
+            if gradient.shape != inputShape {
+                guard gradient.canReduce(to: inputShape), let reduced = try? gradient.sumTo(inputShape) else {
+                    throw EngineError("backward of \(rule.name) returned a gradient of shape \(formatShape(gradient.shape)) for input \(k + 1) of shape \(formatShape(inputShape))", op: op)
+                }
+                gradient = reduced
+            }
+            let target = Int(input)
+            reached[target] = true
+            if store.slots[target] < 0 {
+                grads[target] += gradient.scalars[0]
+            } else if var existing = tensorGradients.removeValue(forKey: input) {
+                do {
+                    try existing.addInPlace(gradient)
+                } catch {
+                    throw EngineError("backward of \(rule.name): \(error.message)", op: op)
+                }
+                tensorGradients[input] = existing
+            } else {
+                tensorGradients[input] = gradient
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Ones of a shape known to be valid (a node's existing shape).
+    init(uncheckedOnes shape: [Int]) {
+        var count = 1
+        for dim in shape { count &*= dim }
+        self = (try? Tensor(shape: shape, scalars: [Double](repeating: 1, count: count))) ?? Tensor(1)
+    }
+}

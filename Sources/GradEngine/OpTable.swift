@@ -1,0 +1,468 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GradTensor
+
+// The rule table: one row per op, its forward beside its vector-Jacobian product (VJP).
+// Elementwise formulas are small functions used by both the scalar fast path and the
+// tensor kernels, so the two paths compute the same bits. A VJP returns the gradient for
+// each input it was asked for, in the output's (broadcast) shape; the engine sums it down
+// to the input's shape and checks it (Backward.swift), so no row deals with broadcasting.
+
+extension OpRule {
+    /// Every op's row, indexed by `OpCode.rawValue`.
+    public static let table: [OpRule] = {
+        let rows = elementwiseRows + reductionRows + shapeRows + networkRows + utilityRows + sourceRows
+        return OpCode.allCases.map { op in
+            rows.first { $0.op == op } ?? missingRow(op)
+        }
+    }()
+
+    /// The scalar fast-path rules by `OpCode.rawValue` in a buffer that lives as long as
+    /// the process, so hot loops index it without reference counting.
+    static let scalarKernels: ScalarKernels = {
+        let buffer = UnsafeMutablePointer<ScalarRule?>.allocate(capacity: table.count)
+        buffer.initialize(from: table.map(\.scalar), count: table.count)
+        return ScalarKernels(base: UnsafePointer(buffer))
+    }()
+
+    private static func missingRow(_ op: OpCode) -> OpRule {
+        OpRule(op: op, name: "\(op)", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
+               attributes: [], doc: "", forward: { _ throws(TensorError) in throw TensorError("op has no rule") },
+               vjp: nil, scalar: nil, examples: [])
+    }
+}
+
+// MARK: - Elementwise formulas (x: input, y: output, g: gradient of the output)
+
+private func powForward(_ x: Double, _ p: Double) -> Double { pow(x, p) }
+/// PyTorch's `pow_backward`: d/dx is 0 where p == 0; d/dp is 0 where x == 0 and p >= 0.
+private func powVJPBase(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
+    p == 0 ? 0 : g * (p * pow(x, p - 1))
+}
+private func powVJPExponent(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
+    (x == 0 && p >= 0) ? 0 : g * (y * log(x))
+}
+private func expForward(_ x: Double) -> Double { exp(x) }
+private func expVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * y }
+private func logForward(_ x: Double) -> Double { log(x) }
+private func logVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / x }
+private func sqrtForward(_ x: Double) -> Double { x.squareRoot() }
+private func sqrtVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / (2 * y) }
+private func absForward(_ x: Double) -> Double { Swift.abs(x) }
+private func absVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * Scalar.sign(x) }
+private func sinForward(_ x: Double) -> Double { sin(x) }
+private func sinVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * cos(x) }
+private func cosForward(_ x: Double) -> Double { cos(x) }
+private func cosVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g * sin(x) }
+private func tanhForward(_ x: Double) -> Double { tanh(x) }
+private func tanhVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * (1 - y * y) }
+private func sigmoidForward(_ x: Double) -> Double { Scalar.sigmoid(x) }
+private func sigmoidVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * ((1 - y) * y) }
+private func reluForward(_ x: Double) -> Double { Scalar.relu(x) }
+private func reluVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { x > 0 ? g : 0 }
+private func negForward(_ x: Double) -> Double { -x }
+private func negVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g }
+
+private func powTensorVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor?] {
+    let shape = a.output.shape
+    let x = try a.inputs[0].broadcast(to: shape).scalars, p = try a.inputs[1].broadcast(to: shape).scalars
+    let y = a.output.scalars, g = a.gradient.scalars
+    guard g.count == y.count else { throw TensorError("pow: gradient does not match the output") }
+    var dx = [Double](repeating: 0, count: y.count), dp = dx
+    for i in 0..<y.count {
+        dx[i] = powVJPBase(x[i], p[i], y[i], g[i])
+        dp[i] = powVJPExponent(x[i], p[i], y[i], g[i])
+    }
+    return [a.wants(0) ? try Tensor(shape: shape, scalars: dx) : nil,
+            a.wants(1) ? try Tensor(shape: shape, scalars: dp) : nil]
+}
+
+/// Which inputs were asked for, as a convenience for VJPs that skip the others.
+private extension BackwardArguments {
+    func wants(_ position: Int) -> Bool { position < needsGradient.count && needsGradient[position] }
+    var x: Tensor { inputs[0] }
+    /// VJP of a one-input elementwise op from its derivative formula.
+    func elementwise(_ derivative: (Double, Double, Double) -> Double) throws(TensorError) -> [Tensor?] {
+        [try Tensor.elementwise(inputs[0], output, gradient, derivative)]
+    }
+}
+
+private let scalarAndMatrix: [OpExample] = [OpExample([[]]), OpExample([[2, 3]])]
+
+private func unaryExamples(_ domain: InputDomain) -> [OpExample] {
+    [OpExample([[]], domains: [domain]), OpExample([[2, 3]], domains: [domain])]
+}
+
+private let binaryExamples: [OpExample] = [
+    OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]]),
+    OpExample([[], [2]]), OpExample([[2, 1], [1, 3]]),
+]
+
+// MARK: - Elementwise rows
+
+private let elementwiseRows: [OpRule] = [
+    OpRule(op: .add, name: "add", callName: nil, symbol: "+", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "a + b: elementwise sum, NumPy broadcasting.",
+           forward: { a throws(TensorError) in try a.inputs[0] + a.inputs[1] },
+           vjp: { a in [a.gradient, a.gradient] },
+           scalar: .binary(forward: { $0 + $1 }, vjpFirst: { _, _, _, g in g }, vjpSecond: { _, _, _, g in g }),
+           examples: binaryExamples),
+    OpRule(op: .sub, name: "sub", callName: nil, symbol: "-", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "a - b: elementwise difference, NumPy broadcasting.",
+           forward: { a throws(TensorError) in try a.inputs[0] - a.inputs[1] },
+           vjp: { a in [a.gradient, a.wants(1) ? -a.gradient : nil] },
+           scalar: .binary(forward: { $0 - $1 }, vjpFirst: { _, _, _, g in g }, vjpSecond: { _, _, _, g in -g }),
+           examples: binaryExamples),
+    OpRule(op: .mul, name: "mul", callName: nil, symbol: "*", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "a * b: elementwise product, NumPy broadcasting.",
+           forward: { a throws(TensorError) in try a.inputs[0] * a.inputs[1] },
+           vjp: { a throws(TensorError) in
+               [a.wants(0) ? try a.gradient * a.inputs[1] : nil, a.wants(1) ? try a.gradient * a.inputs[0] : nil]
+           },
+           scalar: .binary(forward: { $0 * $1 }, vjpFirst: { _, b, _, g in g * b }, vjpSecond: { a, _, _, g in g * a }),
+           examples: binaryExamples),
+    OpRule(op: .div, name: "div", callName: nil, symbol: "/", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "a / b: elementwise quotient, NumPy broadcasting.",
+           forward: { a throws(TensorError) in try a.inputs[0] / a.inputs[1] },
+           vjp: { a throws(TensorError) in
+               let quotient = try a.gradient / a.inputs[1]
+               return [quotient, a.wants(1) ? try (-quotient * a.inputs[0]) / a.inputs[1] : nil]
+           },
+           scalar: .binary(forward: { $0 / $1 }, vjpFirst: { _, b, _, g in g / b }, vjpSecond: { a, b, _, g in (-(g / b) * a) / b }),
+           examples: [OpExample([[], []], domains: [.any, .awayFromZero]),
+                      OpExample([[2, 3], [3]], domains: [.any, .awayFromZero]),
+                      OpExample([[2, 1], [1, 3]], domains: [.any, .awayFromZero])]),
+    OpRule(op: .neg, name: "neg", callName: nil, symbol: "-", arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "-x: elementwise negation.",
+           forward: { a in a.inputs[0].map(negForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(negVJP) },
+           scalar: .unary(forward: negForward, vjp: negVJP),
+           examples: scalarAndMatrix),
+    OpRule(op: .pow, name: "pow", callName: "pow", symbol: "^", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "pow(x, p), also x ^ p and x ** p: elementwise power, NumPy broadcasting. The gradient in p is x^p · log(x) (NaN for negative x, as in PyTorch).",
+           forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], powForward) },
+           vjp: powTensorVJP,
+           scalar: .binary(forward: powForward, vjpFirst: powVJPBase, vjpSecond: powVJPExponent),
+           examples: [OpExample([[], []], domains: [.positive, .any]),
+                      OpExample([[2, 3], []], domains: [.positive, .any]),
+                      OpExample([[2, 3], [3]], domains: [.positive, .any])]),
+    OpRule(op: .matmul, name: "matmul", callName: "matmul", symbol: "@", arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "a @ b: matrix product as NumPy's matmul — vector·vector is a scalar, a vector operand is treated as a row (left) or column (right), leading axes are batch axes and broadcast.",
+           forward: { a throws(TensorError) in try Tensor.matmul(a.inputs[0], a.inputs[1]) },
+           vjp: { a throws(TensorError) in
+               let (left, right) = try Tensor.matmulGradients(a.inputs[0], a.inputs[1], resultGradient: a.gradient,
+                                                              needLeft: a.wants(0), needRight: a.wants(1))
+               return [left, right]
+           },
+           scalar: nil,
+           examples: [OpExample([[3], [3]]), OpExample([[2, 3], [3]]), OpExample([[3], [3, 2]]),
+                      OpExample([[2, 3], [3, 4]]), OpExample([[2, 2, 3], [3, 4]]),
+                      OpExample([[2, 1, 2, 3], [3, 3, 2]]), OpExample([[8, 9], [9, 10]]),
+                      OpExample([[9], [4, 9, 20]])]),
+    OpRule(op: .exp, name: "exp", callName: "exp", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "exp(x): elementwise e^x.",
+           forward: { a in a.inputs[0].map(expForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(expVJP) },
+           scalar: .unary(forward: expForward, vjp: expVJP), examples: scalarAndMatrix),
+    OpRule(op: .log, name: "log", callName: "log", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "log(x): elementwise natural logarithm (NaN below 0, -inf at 0).",
+           forward: { a in a.inputs[0].map(logForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(logVJP) },
+           scalar: .unary(forward: logForward, vjp: logVJP), examples: unaryExamples(.positive)),
+    OpRule(op: .sqrt, name: "sqrt", callName: "sqrt", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "sqrt(x): elementwise square root.",
+           forward: { a in a.inputs[0].map(sqrtForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(sqrtVJP) },
+           scalar: .unary(forward: sqrtForward, vjp: sqrtVJP), examples: unaryExamples(.positive)),
+    OpRule(op: .abs, name: "abs", callName: "abs", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "abs(x): elementwise |x|; its gradient at 0 is 0 (as PyTorch).",
+           forward: { a in a.inputs[0].map(absForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(absVJP) },
+           scalar: .unary(forward: absForward, vjp: absVJP), examples: unaryExamples(.awayFromZero)),
+    OpRule(op: .sin, name: "sin", callName: "sin", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "sin(x): elementwise sine (radians).",
+           forward: { a in a.inputs[0].map(sinForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(sinVJP) },
+           scalar: .unary(forward: sinForward, vjp: sinVJP), examples: scalarAndMatrix),
+    OpRule(op: .cos, name: "cos", callName: "cos", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "cos(x): elementwise cosine (radians).",
+           forward: { a in a.inputs[0].map(cosForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(cosVJP) },
+           scalar: .unary(forward: cosForward, vjp: cosVJP), examples: scalarAndMatrix),
+    OpRule(op: .tanh, name: "tanh", callName: "tanh", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "tanh(x): elementwise hyperbolic tangent.",
+           forward: { a in a.inputs[0].map(tanhForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(tanhVJP) },
+           scalar: .unary(forward: tanhForward, vjp: tanhVJP), examples: scalarAndMatrix),
+    OpRule(op: .sigmoid, name: "sigmoid", callName: "sigmoid", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "sigmoid(x): elementwise 1 / (1 + e^-x).",
+           forward: { a in a.inputs[0].map(sigmoidForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(sigmoidVJP) },
+           scalar: .unary(forward: sigmoidForward, vjp: sigmoidVJP), examples: scalarAndMatrix),
+    OpRule(op: .relu, name: "relu", callName: "relu", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "relu(x): elementwise max(x, 0); its gradient is 1 where x > 0, else 0.",
+           forward: { a in a.inputs[0].map(reluForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(reluVJP) },
+           scalar: .unary(forward: reluForward, vjp: reluVJP), examples: unaryExamples(.awayFromZero)),
+    OpRule(op: .maximum, name: "maximum", callName: "max", symbol: nil, arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "max(a, b): elementwise maximum, NumPy broadcasting; on ties the gradient goes to a.",
+           forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], Scalar.maximum) },
+           vjp: { a throws(TensorError) in
+               let firstWins = try a.inputs[0].zipWith(a.inputs[1]) { $0 >= $1 ? 1 : 0 }
+               return [a.wants(0) ? try a.gradient * firstWins : nil,
+                       a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
+           },
+           scalar: .binary(forward: { Scalar.maximum($0, $1) }, vjpFirst: { a, b, _, g in a >= b ? g : 0 }, vjpSecond: { a, b, _, g in a >= b ? 0 : g }),
+           examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
+    OpRule(op: .minimum, name: "minimum", callName: "min", symbol: nil, arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "min(a, b): elementwise minimum, NumPy broadcasting; on ties the gradient goes to a.",
+           forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], Scalar.minimum) },
+           vjp: { a throws(TensorError) in
+               let firstWins = try a.inputs[0].zipWith(a.inputs[1]) { $0 <= $1 ? 1 : 0 }
+               return [a.wants(0) ? try a.gradient * firstWins : nil,
+                       a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
+           },
+           scalar: .binary(forward: { Scalar.minimum($0, $1) }, vjpFirst: { a, b, _, g in a <= b ? g : 0 }, vjpSecond: { a, b, _, g in a <= b ? 0 : g }),
+           examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
+]
+
+// MARK: - Reductions
+
+private let reductionAttributes = [AttributeSpec("axis", .axes, default: "none (all axes)"),
+                                   AttributeSpec("keepdims", .keepdims, default: "false")]
+
+private let reductionExamples: [OpExample] = [
+    OpExample([[2, 3]]), OpExample([[2, 3]], attributes: OpAttributes(axis: 0)),
+    OpExample([[2, 3]], attributes: OpAttributes(axis: -1, keepdims: true)),
+    OpExample([[2, 3, 2]], attributes: OpAttributes(axes: [0, 2])), OpExample([[]]),
+]
+
+/// Gradient of max/min reductions: split evenly among the elements equal to the result
+/// (PyTorch's `amax`/`amin` and full `max()` rule).
+private func extremumVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor?] {
+    let x = a.inputs[0]
+    let axes = a.attributes.axes, keepdims = a.attributes.keepdims
+    let winners = try x.zipWith(try x.expandReduced(a.output, axes: axes, keepdims: keepdims)) { $0 == $1 ? 1 : 0 }
+    let counts = try winners.sum(axes: axes, keepdims: true)
+    let share = try x.expandReduced(a.gradient, axes: axes, keepdims: keepdims) / counts
+    return [try share * winners]
+}
+
+private let reductionRows: [OpRule] = [
+    OpRule(op: .sum, name: "sum", callName: "sum", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: reductionAttributes, doc: "sum(x, axis=, keepdims=false): sum of the elements, over all axes or the given ones.",
+           forward: { a throws(TensorError) in try a.inputs[0].sum(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
+           vjp: { a throws(TensorError) in [try a.x.expandReduced(a.gradient, axes: a.attributes.axes, keepdims: a.attributes.keepdims)] },
+           scalar: nil, examples: reductionExamples),
+    OpRule(op: .mean, name: "mean", callName: "mean", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: reductionAttributes, doc: "mean(x, axis=, keepdims=false): arithmetic mean, over all axes or the given ones.",
+           forward: { a throws(TensorError) in try a.inputs[0].mean(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
+           vjp: { a throws(TensorError) in
+               let spread = try a.x.expandReduced(a.gradient, axes: a.attributes.axes, keepdims: a.attributes.keepdims)
+               let reduced = a.output.count == 0 ? 1 : a.x.count / a.output.count
+               return [spread / Double(reduced)]
+           },
+           scalar: nil, examples: reductionExamples),
+    OpRule(op: .max, name: "max", callName: "max", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: reductionAttributes, doc: "max(x, axis=, keepdims=false): largest element, over all axes or the given ones; tied maxima share the gradient equally.",
+           forward: { a throws(TensorError) in try a.inputs[0].max(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
+           vjp: extremumVJP, scalar: nil, examples: reductionExamples),
+    OpRule(op: .min, name: "min", callName: "min", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: reductionAttributes, doc: "min(x, axis=, keepdims=false): smallest element, over all axes or the given ones; tied minima share the gradient equally.",
+           forward: { a throws(TensorError) in try a.inputs[0].min(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
+           vjp: extremumVJP, scalar: nil, examples: reductionExamples),
+    OpRule(op: .logsumexp, name: "logsumexp", callName: "logsumexp", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: reductionAttributes, doc: "logsumexp(x, axis=, keepdims=false): log(sum(exp(x))) computed without overflow.",
+           forward: { a throws(TensorError) in try a.inputs[0].logsumexp(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
+           vjp: { a throws(TensorError) in
+               let axes = a.attributes.axes, keepdims = a.attributes.keepdims
+               let weights = try a.x.zipWith(try a.x.expandReduced(a.output, axes: axes, keepdims: keepdims)) { exp($0 - $1) }
+               return [try weights * (try a.x.expandReduced(a.gradient, axes: axes, keepdims: keepdims))]
+           },
+           scalar: nil, examples: reductionExamples),
+]
+
+// MARK: - Shape ops
+
+private let shapeRows: [OpRule] = [
+    OpRule(op: .reshape, name: "reshape", callName: "reshape", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [AttributeSpec("shape", .shape, positional: true, required: true)],
+           doc: "reshape(x, d1, d2, ...): the same elements in a new shape (row-major); one dimension may be -1.",
+           forward: { a throws(TensorError) in
+               guard let shape = a.attributes.shape else { throw TensorError("reshape needs a target shape") }
+               return try a.inputs[0].reshaped(shape)
+           },
+           vjp: { a throws(TensorError) in [try a.gradient.reshaped(a.x.shape)] },
+           scalar: nil,
+           examples: [OpExample([[2, 3]], attributes: OpAttributes(shape: [3, -1])),
+                      OpExample([[]], attributes: OpAttributes(shape: [1, 1]))]),
+    OpRule(op: .transpose, name: "transpose", callName: "transpose", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "transpose(x), also x.T: swaps the last two axes (vectors and scalars are unchanged).",
+           forward: { a in a.inputs[0].transposedLastTwo() },
+           vjp: { a in [a.gradient.transposedLastTwo()] },
+           scalar: nil, examples: [OpExample([[2, 3]]), OpExample([[2, 3, 4]]), OpExample([[3]])]),
+    OpRule(op: .flatten, name: "flatten", callName: "flatten", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [], doc: "flatten(x): all elements as a vector (row-major).",
+           forward: { a in a.inputs[0].flattened() },
+           vjp: { a throws(TensorError) in [try a.gradient.reshaped(a.x.shape)] },
+           scalar: nil, examples: [OpExample([[2, 3]]), OpExample([[]])]),
+    OpRule(op: .concat, name: "concat", callName: "concat", symbol: nil, arity: .variadic(minimum: 1), differentiable: [true],
+           attributes: [AttributeSpec("axis", .axis, default: "0")],
+           doc: "concat(a, b, ..., axis=0): joins tensors along an existing axis; the other axes must agree.",
+           forward: { a throws(TensorError) in
+               try Tensor.concat(a.inputs, axis: try a.attributes.singleAxis(default: 0, op: "concat"))
+           },
+           vjp: { a throws(TensorError) in
+               let axis = try normalizeAxis(try a.attributes.singleAxis(default: 0, op: "concat"), rank: a.output.rank)
+               return try a.gradient.split(sizes: a.inputs.map { $0.shape[axis] }, axis: axis)
+           },
+           scalar: nil,
+           examples: [OpExample([[2, 3], [1, 3]]), OpExample([[2, 1], [2, 2], [2, 3]], attributes: OpAttributes(axis: -1))]),
+    OpRule(op: .stack, name: "stack", callName: "stack", symbol: nil, arity: .variadic(minimum: 1), differentiable: [true],
+           attributes: [AttributeSpec("axis", .axis, default: "0")],
+           doc: "stack(a, b, ..., axis=0): joins equally shaped tensors along a new axis.",
+           forward: { a throws(TensorError) in
+               try Tensor.stack(a.inputs, axis: try a.attributes.singleAxis(default: 0, op: "stack"))
+           },
+           vjp: { a throws(TensorError) in
+               try a.gradient.unstack(axis: try a.attributes.singleAxis(default: 0, op: "stack"))
+           },
+           scalar: nil,
+           examples: [OpExample([[], [], []]), OpExample([[2], [2]], attributes: OpAttributes(axis: 1))]),
+    OpRule(op: .index, name: "index", callName: nil, symbol: "[]", arity: .fixed(1), differentiable: [true],
+           attributes: [AttributeSpec("index", .index, positional: true, required: true)],
+           doc: "x[i], x[i, j], x[:, j], x[a:b], x[a:b:step]: indexing and slicing as in NumPy; negative indices count from the end. The gradient flows back to the selected elements.",
+           forward: { a throws(TensorError) in try a.inputs[0].indexed(a.attributes.index ?? []) },
+           vjp: { a throws(TensorError) in [try a.x.scatterIndexed(a.attributes.index ?? [], values: a.gradient)] },
+           scalar: nil,
+           examples: [OpExample([[4, 3]], attributes: OpAttributes(index: [.index(1)])),
+                      OpExample([[4, 3]], attributes: OpAttributes(index: [.all, .index(-1)])),
+                      OpExample([[4, 3]], attributes: OpAttributes(index: [.slice(start: 1, stop: 3, step: nil)])),
+                      OpExample([[4, 3]], attributes: OpAttributes(index: [.slice(start: nil, stop: nil, step: -2), .index(0)])),
+                      OpExample([[4, 3]], attributes: OpAttributes(index: [.index(2), .index(-3)]))]),
+]
+
+// MARK: - Neural-network ops
+
+/// A label as a class index, or an error naming the offending element.
+private func classIndex(_ value: Double, classes: Int, position: Int, op: String) throws(TensorError) -> Int {
+    guard value == value.rounded(), value >= 0, value < Double(classes) else {
+        throw TensorError("\(op): label \(formatScalar(value)) at position \(position) is not a class index in 0..<\(classes)")
+    }
+    return Int(value)
+}
+
+/// Logits as `[batch, classes]` and the labels as class indices, checked.
+private func crossEntropyOperands(_ logits: Tensor, _ labels: Tensor) throws(TensorError) -> (batch: Int, classes: Int, labels: [Int]) {
+    let valid = (logits.rank == 2 && labels.rank == 1 && labels.shape[0] == logits.shape[0])
+        || (logits.rank == 1 && labels.count == 1 && labels.rank <= 1)
+    guard valid else {
+        throw TensorError("cross_entropy expects logits [batch, classes] with labels [batch] (or logits [classes] with one label), got shapes \(formatShape(logits.shape)) and \(formatShape(labels.shape))")
+    }
+    let classes = logits.shape[logits.rank - 1]
+    let batch = logits.rank == 2 ? logits.shape[0] : 1
+    var indices: [Int] = []
+    indices.reserveCapacity(batch)
+    for (position, value) in labels.scalars.enumerated() {
+        indices.append(try classIndex(value, classes: classes, position: position, op: "cross_entropy"))
+    }
+    return (batch, classes, indices)
+}
+
+private let networkRows: [OpRule] = [
+    OpRule(op: .softmax, name: "softmax", callName: "softmax", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [AttributeSpec("axis", .axis, default: "-1")],
+           doc: "softmax(x, axis=-1): exp(x) normalised to sum to 1 along the axis.",
+           forward: { a throws(TensorError) in try a.inputs[0].softmax(axis: try a.attributes.singleAxis(default: -1, op: "softmax")) },
+           vjp: { a throws(TensorError) in
+               let axis = try a.attributes.singleAxis(default: -1, op: "softmax")
+               let y = a.output
+               let inner = try (try a.gradient * y).sum(axes: [axis], keepdims: true)
+               return [try y * (try a.gradient - inner)]
+           },
+           scalar: nil,
+           examples: [OpExample([[2, 3]]), OpExample([[2, 3]], attributes: OpAttributes(axis: 0)), OpExample([[4]])]),
+    OpRule(op: .logSoftmax, name: "log_softmax", callName: "log_softmax", symbol: nil, arity: .fixed(1), differentiable: [true],
+           attributes: [AttributeSpec("axis", .axis, default: "-1")],
+           doc: "log_softmax(x, axis=-1): x - logsumexp(x) along the axis, computed stably.",
+           forward: { a throws(TensorError) in try a.inputs[0].logSoftmax(axis: try a.attributes.singleAxis(default: -1, op: "log_softmax")) },
+           vjp: { a throws(TensorError) in
+               let axis = try a.attributes.singleAxis(default: -1, op: "log_softmax")
+               let total = try a.gradient.sum(axes: [axis], keepdims: true)
+               let probabilities = a.output.map { exp($0) }
+               return [try a.gradient - (try probabilities * total)]
+           },
+           scalar: nil,
+           examples: [OpExample([[2, 3]]), OpExample([[2, 3]], attributes: OpAttributes(axis: 0))]),
+    OpRule(op: .mse, name: "mse", callName: "mse", symbol: nil, arity: .fixed(2), differentiable: [true, true],
+           attributes: [], doc: "mse(pred, target): mean of (pred - target)^2 over all elements (broadcasting as NumPy).",
+           forward: { a throws(TensorError) in
+               let difference = try a.inputs[0] - a.inputs[1]
+               return try (try difference * difference).mean()
+           },
+           vjp: { a throws(TensorError) in
+               let difference = try a.inputs[0] - a.inputs[1]
+               let scale = 2 * (a.gradient.scalarValue ?? 0) / Double(Swift.max(difference.count, 1))
+               let d = difference * scale
+               return [d, a.wants(1) ? -d : nil]
+           },
+           scalar: nil, examples: [OpExample([[4], [4]]), OpExample([[2, 3], [3]]), OpExample([[], []])]),
+    OpRule(op: .crossEntropy, name: "cross_entropy", callName: "cross_entropy", symbol: nil, arity: .fixed(2), differentiable: [true, false],
+           attributes: [],
+           doc: "cross_entropy(logits, labels): softmax cross-entropy with labels as class indices 0..k-1, averaged over the batch (PyTorch's F.cross_entropy). logits: [batch, k] with labels [batch], or [k] with one label. Not differentiable in the labels.",
+           forward: { a throws(TensorError) in
+               let (batch, classes, labels) = try crossEntropyOperands(a.inputs[0], a.inputs[1])
+               let logProbabilities = try a.inputs[0].logSoftmax(axis: -1)
+               var total = 0.0
+               for (row, label) in labels.enumerated() { total += logProbabilities.scalars[row &* classes &+ label] }
+               return Tensor(-total / Double(batch))
+           },
+           vjp: { a throws(TensorError) in
+               let (batch, classes, labels) = try crossEntropyOperands(a.inputs[0], a.inputs[1])
+               var probabilities = try a.inputs[0].softmax(axis: -1)
+               let scale = (a.gradient.scalarValue ?? 0) / Double(batch)
+               probabilities.withUnsafeMutableScalars { p in
+                   for (row, label) in labels.enumerated() { p[row &* classes &+ label] -= 1 }
+                   for position in p.indices { p[position] *= scale }
+               }
+               return [probabilities, nil]
+           },
+           scalar: nil,
+           examples: [OpExample([[4, 3], [4]], domains: [.any, .classIndex(3)]),
+                      OpExample([[3], []], domains: [.any, .classIndex(3)])]),
+    OpRule(op: .oneHot, name: "one_hot", callName: "one_hot", symbol: nil, arity: .fixed(1), differentiable: [false],
+           attributes: [AttributeSpec("n", .classes, positional: true, required: true)],
+           doc: "one_hot(labels, n): rows of n zeros with a 1 at each label's class index; shape labels.shape + [n]. Not differentiable.",
+           forward: { a throws(TensorError) in
+               guard let classes = a.attributes.classes, classes >= 1 else {
+                   throw TensorError("one_hot needs a positive number of classes")
+               }
+               let labels = a.inputs[0]
+               var out = try Tensor.zeros(labels.shape + [classes])
+               var indices: [Int] = []
+               for (position, value) in labels.scalars.enumerated() {
+                   indices.append(try classIndex(value, classes: classes, position: position, op: "one_hot"))
+               }
+               out.withUnsafeMutableScalars { buffer in
+                   for (position, label) in indices.enumerated() { buffer[position &* classes &+ label] = 1 }
+               }
+               return out
+           },
+           vjp: nil, scalar: nil, examples: []),
+]
+
+// MARK: - Sources
+
+private let sourceRows: [OpRule] = [
+    OpRule(op: .leaf, name: "leaf", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
+           attributes: [], doc: "An input value; param(...) makes a trainable one.",
+           forward: { _ throws(TensorError) in throw TensorError("a leaf has no forward computation") },
+           vjp: nil, scalar: nil, examples: []),
+    OpRule(op: .constant, name: "constant", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
+           attributes: [], doc: "A literal value that takes no gradient.",
+           forward: { _ throws(TensorError) in throw TensorError("a constant has no forward computation") },
+           vjp: nil, scalar: nil, examples: []),
+]

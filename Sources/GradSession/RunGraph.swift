@@ -1,0 +1,134 @@
+import GradStore
+
+/// The node definitions a stored run used, by name, in the order the session's graph held
+/// them: what replay rebuilds and diff compares.
+///
+/// A backward run lists only the nodes its gradient reached, so an input it did not reach
+/// (class labels of `cross_entropy`, a `.shape`) is missing from its graph. Such names are
+/// taken from the session's history: the definition that was live when the run was recorded.
+struct RunGraph {
+    let snapshot: RunSnapshot
+    /// One definition per name: the run's own, plus the completed ones.
+    let definitions: [String: NodeRecord]
+    /// Names the run's graph does not list, resolved from the session's history.
+    let completedFromHistory: [String]
+    /// Every name of `definitions`, each after its inputs.
+    let order: [String]
+
+    var run: RunRecord { snapshot.run }
+
+    static func load(_ runID: Int64, from store: RunStore) throws -> RunGraph {
+        let snapshot: RunSnapshot
+        do {
+            snapshot = try store.snapshot(ofRun: runID)
+        } catch StoreError.notFound {
+            throw RunHistoryError.noSuchRun(runID)
+        }
+        var definitions: [String: NodeRecord] = [:]
+        for node in snapshot.nodes { definitions[node.name] = node }
+        let history = try SessionDefinitions.live(at: snapshot.run, in: store)
+
+        var completed: [String] = []
+        var pending = snapshot.nodes.flatMap(\.inputs)
+        while let name = pending.popLast() {
+            guard definitions[name] == nil else { continue }
+            guard let nodeID = history.latest[name], let node = try store.node(nodeID) else {
+                throw RunHistoryError.missingDefinition(run: runID, name: name)
+            }
+            definitions[name] = node
+            completed.append(name)
+            pending.append(contentsOf: node.inputs)
+        }
+        let order = try topologicalOrder(of: definitions, firstDefinition: history.first, runID: runID)
+        return RunGraph(snapshot: snapshot, definitions: definitions, completedFromHistory: completed.sorted(), order: order)
+    }
+
+    /// Inputs before their consumers; among names free to go next, the one first defined
+    /// earlier in the session goes first. That is the order in which the interpreter builds
+    /// (and rebuilds) its graph, so a rebuilt graph adds up a node's incoming gradients in
+    /// the original order: floating-point sums of three or more terms depend on it.
+    private static func topologicalOrder(of definitions: [String: NodeRecord], firstDefinition: [String: Int64],
+                                         runID: Int64) throws -> [String] {
+        let starts = definitions.keys.sorted { left, right in
+            let l = firstDefinition[left] ?? definitions[left]?.id ?? .max
+            let r = firstDefinition[right] ?? definitions[right]?.id ?? .max
+            return l != r ? l < r : left < right
+        }
+        var order: [String] = []
+        order.reserveCapacity(definitions.count)
+        var emitted = Set<String>()
+        var onStack = Set<String>()
+        for start in starts where !emitted.contains(start) {
+            var stack: [(name: String, next: Int)] = [(start, 0)]
+            onStack.insert(start)
+            while let top = stack.last {
+                let inputs = definitions[top.name]?.inputs ?? []
+                if top.next < inputs.count {
+                    stack[stack.count - 1].next += 1
+                    let input = inputs[top.next]
+                    guard !emitted.contains(input), definitions[input] != nil else { continue }
+                    guard onStack.insert(input).inserted else {
+                        throw RunHistoryError.cyclicGraph(run: runID, name: input)
+                    }
+                    stack.append((input, 0))
+                } else {
+                    stack.removeLast()
+                    onStack.remove(top.name)
+                    emitted.insert(top.name)
+                    order.append(top.name)
+                }
+            }
+        }
+        return order
+    }
+}
+
+/// What the session that recorded a run had defined when it recorded it.
+struct SessionDefinitions {
+    /// The live definition (node id) of each name.
+    var latest: [String: Int64] = [:]
+    /// Each name's first definition (node id) since the session's last `%reset`: the
+    /// interpreter's definition order.
+    var first: [String: Int64] = [:]
+
+    static func live(at run: RunRecord, in store: RunStore) throws -> SessionDefinitions {
+        // Definitions recorded before the run: in an earlier cell, or earlier in its own cell.
+        // A run started outside a cell (a replay from the command line) sees the whole session.
+        let before = "(?2 IS NULL OR cell_id < ?2 OR (cell_id = ?2 AND defined_at <= ?3))"
+        let arguments: [SQLValue] = [
+            .integer(run.sessionID), run.cellID.map { .integer($0) } ?? .null, .text(Timestamp.string(from: run.startedAt)),
+        ]
+        let resetCell = try store.query("""
+            SELECT max(id) FROM cell
+            WHERE session_id = ?1 AND (?2 IS NULL OR id < ?2) AND source LIKE '%\\%reset%' ESCAPE '\\'
+            """, arguments: Array(arguments.prefix(2)), allowWrites: false).rows.first?.first?.integerValue ?? 0
+        let rows = try store.query("""
+            SELECT id, name FROM node WHERE session_id = ?1 AND \(before) AND cell_id > ?4 ORDER BY id
+            """, arguments: arguments + [.integer(resetCell)], allowWrites: false).rows
+        var definitions = SessionDefinitions()
+        for row in rows {
+            guard let id = row.first?.integerValue, row.count > 1, let name = row[1].textValue else { continue }
+            definitions.latest[name] = id
+            if definitions.first[name] == nil { definitions.first[name] = id }
+        }
+        return definitions
+    }
+}
+
+/// Why a stored run cannot be rebuilt or compared.
+public enum RunHistoryError: Error, CustomStringConvertible, Sendable, Equatable {
+    case noSuchRun(Int64)
+    case missingDefinition(run: Int64, name: String)
+    case cyclicGraph(run: Int64, name: String)
+
+    public var description: String {
+        switch self {
+        case .noSuchRun(let runID):
+            return "there is no run \(runID) in this database (see %runs or: SELECT run_id, kind, target FROM runs)"
+        case let .missingDefinition(run, name):
+            return "run \(run) uses '\(name)', but the database has no definition of it from before that run"
+        case let .cyclicGraph(run, name):
+            return "the stored graph of run \(run) is cyclic at '\(name)': the database was modified by hand"
+        }
+    }
+}

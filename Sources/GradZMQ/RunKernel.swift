@@ -1,0 +1,134 @@
+import CZMQ
+import Foundation
+import GradJupyter
+
+public struct KernelStartError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs a Jupyter kernel for `interpreter` on the connection file's sockets until a
+/// `shutdown_request` (or the death of the process that started it); then returns.
+///
+/// The interpreter is used only on the calling thread, which serves the shell channel.
+/// Control and heartbeat have their own threads; IOPub is shared under a lock; SIGINT interrupts
+/// the running cell.
+public func runKernel(connectionFile: String, interpreter: some JupyterInterpreter,
+                      log: KernelLog = .standardError) throws {
+    try runKernel(connection: ConnectionInfo(contentsOfFile: connectionFile), interpreter: interpreter, log: log)
+}
+
+public func runKernel(connection: ConnectionInfo, interpreter: some JupyterInterpreter,
+                      log: KernelLog = .standardError) throws {
+    let signer = try MessageSigner(key: connection.key, schemeName: connection.signatureScheme)
+    let core = KernelCore(codec: MessageCodec(signer: signer), kernelInfo: interpreter.kernelInfo,
+                          lifecycle: KernelLifecycle(interruptHandler: interpreter.interruptHandler), log: log)
+    let context = try ZMQContext()
+    let isIPv6 = connection.transport == .tcp && connection.ip.contains(":")
+    let parentWatch = ParentWatch(environmentValue: ProcessInfo.processInfo.environment["JPY_PARENT_PID"])
+
+    let iopub: IOPubSocket
+    do {
+        iopub = try IOPubSocket(context: context, endpoint: connection.endpoint(port: connection.iopubPort), isIPv6: isIPv6,
+                                codec: core.codec, log: log)
+    } catch {
+        context.terminate()
+        throw KernelStartError(description: "cannot start the kernel: iopub: \(error)")
+    }
+    let threads = KernelThreads()
+    let heartbeatThread = threads.spawn("heartbeat") { ready in
+        Heartbeat.run(context: context, endpoint: connection.endpoint(port: connection.hbPort), isIPv6: isIPv6, iopub: iopub,
+                      log: log, ready: ready)
+    }
+    let controlThread = threads.spawn("control") { ready in
+        ControlLoop.run(context: context, endpoint: connection.endpoint(port: connection.controlPort), isIPv6: isIPv6,
+                        iopub: iopub, core: core, parentWatch: parentWatch, ready: ready)
+    }
+
+    var shellSockets: ShellSockets?
+    var startupErrors: [String] = []
+    do {
+        shellSockets = try ShellSockets(context: context, connection: connection, isIPv6: isIPv6)
+    } catch {
+        startupErrors.append("shell: \(error)")
+    }
+    startupErrors += threads.waitUntilReady()
+
+    var loopError: (any Error)?
+    if let sockets = shellSockets, startupErrors.isEmpty {
+        let signals = InterruptSignalWatcher { core.lifecycle.interrupt() }
+        do {
+            try serveShell(sockets: sockets, iopub: iopub, core: core, interpreter: interpreter)
+        } catch {
+            loopError = error
+        }
+        signals.cancel()
+    }
+    // Blocking calls in the other threads fail with ETERM; they close their sockets and end.
+    // Messages already queued (the last `idle`, the shutdown reply) are still flushed, within
+    // each socket's linger time, by `terminate`.
+    context.shutdown()
+    shellSockets?.close()
+    heartbeatThread.waitUntilFinished()
+    controlThread.waitUntilFinished()
+    iopub.close()
+    context.terminate()
+
+    if !startupErrors.isEmpty {
+        throw KernelStartError(description: "cannot start the kernel: " + startupErrors.joined(separator: "; "))
+    }
+    if let loopError { throw loopError }
+}
+
+/// The sockets the shell thread owns.
+private struct ShellSockets {
+    let shell: ZMQSocket
+    let stdin: ZMQSocket
+    let wake: ZMQSocket
+
+    init(context: ZMQContext, connection: ConnectionInfo, isIPv6: Bool) throws {
+        shell = try ZMQSocket(context, type: ZMQ_ROUTER)
+        try shell.setOption(ZMQ_ROUTER_HANDOVER, 1)
+        if isIPv6 { try shell.setOption(ZMQ_IPV6, 1) }
+        try shell.bind(connection.endpoint(port: connection.shellPort))
+        // Bound so clients can connect; this kernel never asks for input, so it is never read.
+        stdin = try ZMQSocket(context, type: ZMQ_ROUTER)
+        try stdin.setOption(ZMQ_ROUTER_HANDOVER, 1)
+        if isIPv6 { try stdin.setOption(ZMQ_IPV6, 1) }
+        try stdin.bind(connection.endpoint(port: connection.stdinPort))
+        wake = try ZMQSocket(context, type: ZMQ_PAIR)
+        try wake.bind(ControlLoop.wakeEndpoint)
+    }
+
+    func close() {
+        for socket in [shell, stdin, wake] { socket.close() }
+    }
+}
+
+/// The shell loop on the calling thread. After a failed cell with stop_on_error it drains the
+/// queued requests (their executes are aborted) before running cells again.
+private func serveShell(sockets: ShellSockets, iopub: IOPubSocket, core: KernelCore, interpreter: some JupyterInterpreter) throws {
+    let dispatcher = ShellDispatcher(
+        core: core, interpreter: interpreter,
+        transport: ZMQTransport(replyChannel: .shell, replySocket: sockets.shell, iopub: iopub, log: core.log))
+    defer { dispatcher.finishShutdown() }
+    do {
+        while core.lifecycle.shutdownRequest == nil {
+            let readable = try ZMQSocket.poll([sockets.shell, sockets.wake])
+            if readable[1] {
+                _ = try sockets.wake.receive(dontWait: true)
+            }
+            guard readable[0], let frames = try sockets.shell.receive(dontWait: true) else { continue }
+            dispatcher.receive(frames)
+            if dispatcher.isAborting {
+                while core.lifecycle.shutdownRequest == nil, let queued = try sockets.shell.receive(dontWait: true) {
+                    dispatcher.receive(queued)
+                }
+                dispatcher.queueDrained()
+            }
+        }
+    } catch {
+        core.log("shell channel stopped: \(error)")
+        core.lifecycle.requestShutdown(restart: false)
+        throw error
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GradJupyter
+import GradStore
+import GradZMQ
+
+struct KernelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel",
+        abstract: "A Jupyter kernel: `gradbook kernel -f CONNECTION_FILE`, or `gradbook kernel install`.",
+        subcommands: [KernelRunCommand.self, KernelInstallCommand.self],
+        defaultSubcommand: KernelRunCommand.self
+    )
+}
+
+struct KernelRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Serve one Jupyter connection file (what Jupyter starts).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("The connection file Jupyter wrote.", valueName: "connection-file"))
+    var connectionFile: String
+
+    func run() throws {
+        let store = try database.open(.readWrite)
+        let session = try SessionFactory.make(store: store, kind: .kernel, notebook: ProcessInfo.processInfo.environment["JPY_SESSION_NAME"])
+        session.prefersRichOutput = true
+        let kernel = GradbookKernel(session: session)
+        do {
+            try runKernel(connectionFile: connectionFile, interpreter: kernel)
+        } catch {
+            throw CommandFailure(message: "gradbook kernel: \(error)")
+        }
+        try? session.close()
+    }
+}
+
+struct KernelInstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "install", abstract: "Install the gradbook kernelspec so Jupyter can start it.")
+
+    @Flag(help: "Install for this user (~/.local/share/jupyter/kernels; the default).")
+    var user = false
+
+    @Option(help: "Install under PREFIX/share/jupyter/kernels.")
+    var prefix: String?
+
+    @Flag(help: "Install into the prefix of the python3 on PATH (a virtual environment).")
+    var sysPrefix = false
+
+    @Option(help: "How Jupyter interrupts a running cell: message or signal.")
+    var interruptMode: String = "message"
+
+    func validate() throws {
+        let chosen = [user, prefix != nil, sysPrefix].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("choose one of --user, --prefix and --sys-prefix") }
+        guard KernelSpec.InterruptMode(rawValue: interruptMode) != nil else {
+            throw ValidationError("--interrupt-mode is 'message' or 'signal'")
+        }
+    }
+
+    func run() throws {
+        let destination: KernelSpecDestination
+        if let prefix { destination = .prefix(prefix) } else if sysPrefix { destination = .sysPrefix(python: "python3") } else { destination = .user }
+        let mode = KernelSpec.InterruptMode(rawValue: interruptMode) ?? .message
+        do {
+            let directory = try KernelSpecInstaller.install(.gradbook(executablePath: KernelSpec.currentExecutablePath(), interruptMode: mode), to: destination)
+            print("installed the gradbook kernelspec in \(directory)")
+        } catch {
+            throw CommandFailure(message: "gradbook kernel install: \(error)")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import GradEngine
+import GradTensor
+import Testing
+
+/// Draws an input for an op example from its domain.
+private func sample(_ shape: [Int], _ domain: InputDomain, seed: UInt64) throws -> Tensor {
+    switch domain {
+    case .any:
+        return try Tensor.randn(shape, seed: seed)
+    case .positive:
+        return try Tensor.rand(shape, seed: seed).map { 0.5 + 1.5 * $0 }
+    case .awayFromZero:
+        return try Tensor.randn(shape, seed: seed).map { $0 < 0 ? $0 - 0.3 : $0 + 0.3 }
+    case .classIndex(let classes):
+        return try Tensor.rand(shape, seed: seed).map { ($0 * Double(classes)).rounded(.down) }
+    }
+}
+
+/// Every (row, example) pair of the table, so each shows up as its own test case.
+private let cases: [(OpCode, Int)] = OpRule.table.flatMap { rule in rule.examples.indices.map { (rule.op, $0) } }
+
+@Suite struct OpTableTests {
+    @Test func tableHasOneRowPerOpInOrder() {
+        #expect(OpRule.table.count == OpCode.allCases.count)
+        for (position, op) in OpCode.allCases.enumerated() {
+            #expect(OpRule.table[position].op == op)
+        }
+        let names = OpRule.table.map(\.name)
+        #expect(Set(names).count == names.count, "op names must be unique")
+    }
+
+    @Test func builtinNamesResolveToOneOpPerArity() {
+        for name in OpCode.builtinNames {
+            for arity in 0...4 {
+                let matches = OpRule.table.filter { $0.callName == name && $0.arity.accepts(arity) }
+                #expect(matches.count <= 1, "\(name) with \(arity) arguments is listed twice")
+            }
+        }
+        #expect(OpCode(builtinName: "max", arity: 2) == .maximum)
+        #expect(OpCode(builtinName: "max", arity: 1) == .max)
+        #expect(OpCode(builtinName: "min", arity: 2) == .minimum)
+        #expect(OpCode(builtinName: "concat", arity: 3) == .concat)
+        #expect(OpCode(builtinName: "exp", arity: 2) == nil)
+        #expect(OpCode(builtinName: "nope", arity: 1) == nil)
+        #expect(OpCode(name: "log_softmax") == .logSoftmax)
+    }
+
+    @Test func everyDifferentiableOpIsExercised() {
+        for rule in OpRule.table where rule.vjp != nil {
+            #expect(!rule.examples.isEmpty, "\(rule.name) has a VJP but no example to check it on")
+            #expect(!rule.doc.isEmpty)
+        }
+        for rule in OpRule.table where rule.scalar != nil {
+            // The scalar fast path propagates to every input, so it only fits ops that are
+            // differentiable in all of them.
+            #expect(rule.differentiable.allSatisfy { $0 }, "\(rule.name)")
+        }
+    }
+
+    /// The VJP of every op against central finite differences in float64, through the
+    /// engine (so broadcast reduction and the scalar fast path are covered), on the
+    /// example inputs listed in the op's own row.
+    @Test(arguments: cases)
+    func vjpMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
+        let rule = op.rule
+        let example = rule.examples[exampleIndex]
+        var graph = Graph()
+        var inputs: [NodeID] = []
+        var checked: [NodeID] = []
+        for (k, shape) in example.shapes.enumerated() {
+            let value = try sample(shape, example.domains[k], seed: UInt64(op.rawValue) * 100 + UInt64(exampleIndex * 10 + k))
+            if rule.isDifferentiable(inputAt: k) {
+                let id = graph.leaf(value)
+                inputs.append(id)
+                checked.append(id)
+            } else {
+                inputs.append(graph.constant(value))
+            }
+        }
+        let node = try graph.apply(op, inputs, attributes: example.attributes)
+        // Weight the output with fixed random numbers so every output element matters.
+        let weights = graph.constant(try Tensor.randn(graph.shape(node), seed: 999))
+        let weighted = try graph.apply(.mul, node, weights)
+        let target = try graph.apply(.sum, [weighted])
+        let report = try graph.gradcheck(target: target, params: checked)
+        #expect(report.maxRelativeError < 1e-6, "\(rule.name) example \(exampleIndex): relative error \(report.maxRelativeError)")
+        #expect(report.maxAbsoluteError < 1e-6, "\(rule.name) example \(exampleIndex): absolute error \(report.maxAbsoluteError)")
+    }
+
+    /// Where an op has a scalar fast path, it must agree with the tensor path exactly.
+    @Test func scalarPathsMatchTensorPaths() throws {
+        for rule in OpRule.table {
+            guard let scalar = rule.scalar, let vjp = rule.vjp else { continue }
+            let a = 0.7, b = 1.3, g = -0.45
+            switch scalar {
+            case .unary(let forward, let derivative):
+                let y = try rule.forward(ForwardArguments(inputs: [Tensor(a)], attributes: OpAttributes()))
+                #expect(y.scalars == [forward(a)], "\(rule.name)")
+                let grads = try vjp(BackwardArguments(inputs: [Tensor(a)], output: y, gradient: Tensor(g),
+                                                      attributes: OpAttributes(), needsGradient: [true]))
+                #expect(grads[0]?.scalars == [derivative(a, forward(a), g)], "\(rule.name)")
+            case .binary(let forward, let first, let second):
+                let y = try rule.forward(ForwardArguments(inputs: [Tensor(a), Tensor(b)], attributes: OpAttributes()))
+                #expect(y.scalars == [forward(a, b)], "\(rule.name)")
+                let grads = try vjp(BackwardArguments(inputs: [Tensor(a), Tensor(b)], output: y, gradient: Tensor(g),
+                                                      attributes: OpAttributes(), needsGradient: [true, true]))
+                #expect(grads[0]?.scalars == [first(a, b, forward(a, b), g)], "\(rule.name)")
+                #expect(grads[1]?.scalars == [second(a, b, forward(a, b), g)], "\(rule.name)")
+            }
+        }
+    }
+
+    @Test func attributesRenderAsJSON() {
+        #expect(OpAttributes().json == "{}")
+        #expect(OpAttributes(axis: 1, keepdims: true).json == "{\"axis\":1,\"keepdims\":true}")
+        #expect(OpAttributes(axes: [0, 2]).json == "{\"axis\":[0,2]}")
+        #expect(OpAttributes(shape: [2, -1]).json == "{\"shape\":[2,-1]}")
+        #expect(OpAttributes(index: [.all, .index(-1)]).json == "{\"index\":\"[:, -1]\"}")
+        #expect(OpAttributes(classes: 3).json == "{\"n\":3}")
+    }
+}

@@ -1,0 +1,109 @@
+"""Signatures and sockets, checked from outside with raw ZeroMQ."""
+import time
+
+import psutil
+import zmq
+from jupyter_client.session import Session
+
+import samples
+
+
+def execute_content(code):
+    return {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True}
+
+
+class RawClient:
+    def __init__(self, kernel):
+        info = kernel.km.get_connection_info()
+        self.key = info["key"]
+        self.context = zmq.Context()
+        self.shell = self.context.socket(zmq.DEALER)
+        self.shell.connect(f"{info['transport']}://{info['ip']}:{info['shell_port']}")
+        self.iopub = self.context.socket(zmq.SUB)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub.connect(f"{info['transport']}://{info['ip']}:{info['iopub_port']}")
+        self.good = Session(key=self.key)
+        # The kernel greets each subscription: once the greeting is here, nothing published is missed.
+        assert self.iopub.poll(5000), "no iopub_welcome"
+        assert self.good.deserialize(self.good.feed_identities(self.iopub.recv_multipart())[1])["msg_type"] == "iopub_welcome"
+
+    def parents_seen(self, wait):
+        """msg_ids of requests the kernel answered (shell) or published for (IOPub) within `wait` seconds."""
+        seen = set()
+        deadline = time.monotonic() + wait
+        poller = zmq.Poller()
+        poller.register(self.shell, zmq.POLLIN)
+        poller.register(self.iopub, zmq.POLLIN)
+        while (remaining := deadline - time.monotonic()) > 0:
+            for socket, _ in poller.poll(remaining * 1000):
+                _, frames = self.good.feed_identities(socket.recv_multipart())
+                seen.add(self.good.deserialize(frames)["parent_header"].get("msg_id"))
+        return seen
+
+    def close(self):
+        self.context.destroy(linger=0)
+
+
+def test_mis_signed_unsigned_tampered_and_replayed_messages_are_dropped_and_logged(kernel):
+    client = RawClient(kernel)
+    try:
+        dropped = []
+        wrong_key = Session(key=b"not the key")
+        message = wrong_key.msg("execute_request", execute_content(samples.SIX_TIMES_SEVEN))
+        wrong_key.send(client.shell, message)
+        dropped.append(message["header"]["msg_id"])
+
+        unsigned = Session(key=b"")
+        message = unsigned.msg("execute_request", execute_content(samples.SIX_TIMES_SEVEN))
+        unsigned.send(client.shell, message)
+        dropped.append(message["header"]["msg_id"])
+
+        message = client.good.msg("execute_request", execute_content(samples.SIX_TIMES_SEVEN))
+        frames = client.good.serialize(message)
+        frames[-1] = frames[-1].replace(samples.SIX_TIMES_SEVEN.encode(), b"1 + 1")  # content changed after signing
+        client.shell.send_multipart(frames)
+        dropped.append(message["header"]["msg_id"])
+
+        kernel_info = client.good.msg("kernel_info_request", {})
+        frames = client.good.serialize(kernel_info)
+        client.shell.send_multipart(frames)
+        assert client.parents_seen(1.0) == {kernel_info["header"]["msg_id"]}, "only the signed request is answered"
+
+        client.shell.send_multipart(frames)  # the same signed frames again
+        assert client.parents_seen(1.0) == set(), "a replayed message is not answered"
+
+        log = kernel.stderr()
+        assert log.count("wrong or missing signature") == 3, log
+        assert "replayed" in log, log
+        # The kernel still serves the real client.
+        reply, _ = kernel.execute(samples.SIX_TIMES_SEVEN)
+        assert reply["content"]["status"] == "ok"
+    finally:
+        client.close()
+
+
+def test_sockets_listen_only_on_the_connection_files_address(kernel):
+    info = kernel.km.get_connection_info()
+    ports = {info[name] for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")}
+    process = psutil.Process(kernel.pid)
+    connections = process.net_connections(kind="inet") if hasattr(process, "net_connections") else process.connections(kind="inet")
+    listening = {(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN}
+    assert listening == {(info["ip"], port) for port in ports}
+
+
+def test_heartbeat_answers_while_a_cell_runs(kernel):
+    msg_id = kernel.kc.execute(samples.LONG_RUNNING)
+    kernel.wait_for_iopub(msg_id, "execute_input")
+    context = zmq.Context()
+    try:
+        info = kernel.km.get_connection_info()
+        hb = context.socket(zmq.REQ)
+        hb.connect(f"tcp://{info['ip']}:{info['hb_port']}")
+        hb.send(b"ping")
+        assert hb.poll(1000), "no heartbeat while busy"
+        assert hb.recv() == b"ping"
+    finally:
+        context.destroy(linger=0)
+        kernel.km.interrupt_kernel()
+        kernel.shell_reply(msg_id)
