@@ -13,9 +13,21 @@ public final class ShellDispatcher {
         self.transport = transport
     }
 
-    /// True after a failed execute with stop_on_error: the loop should drain what is queued
-    /// (those executes are aborted) and then call `queueDrained()`.
+    /// True after a failed execute with stop_on_error: the loop should feed the requests that were
+    /// queued while the cell ran (`takeQueuedAtFailure()`; their executes are aborted) and then
+    /// call `queueDrained()`.
     public var isAborting: Bool { state.isAborting }
+
+    /// Reads the requests already waiting on the shell socket, without blocking. The dispatcher
+    /// calls it when a cell fails, BEFORE replying, so only requests sent while the cell ran are
+    /// aborted, never one a client sends after it has seen the error reply.
+    public var readQueuedRequests: () -> [[[UInt8]]] = { [] }
+    private var queuedAtFailure: [[[UInt8]]] = []
+
+    public func takeQueuedAtFailure() -> [[[UInt8]]] {
+        defer { queuedAtFailure = [] }
+        return queuedAtFailure
+    }
 
     public func queueDrained() {
         state.queueDrained()
@@ -96,6 +108,7 @@ public final class ShellDispatcher {
             ], metadata: ["status": "ok"])
             state.executeFinished(failed: false, stopOnError: stopOnError)
         case .error(let error):
+            if stopOnError { queuedAtFailure = readQueuedRequests() }
             scope.publish("error", error.json)
             var reply = error.json
             reply["status"] = "error"

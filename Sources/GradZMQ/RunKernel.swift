@@ -111,6 +111,11 @@ private func serveShell(sockets: ShellSockets, iopub: IOPubSocket, core: KernelC
         core: core, interpreter: interpreter,
         transport: ZMQTransport(replyChannel: .shell, replySocket: sockets.shell, iopub: iopub, log: core.log))
     defer { dispatcher.finishShutdown() }
+    dispatcher.readQueuedRequests = {
+        var queued: [[[UInt8]]] = []
+        while let frames = try? sockets.shell.receive(dontWait: true) { queued.append(frames) }
+        return queued
+    }
     do {
         while core.lifecycle.shutdownRequest == nil {
             let readable = try ZMQSocket.poll([sockets.shell, sockets.wake])
@@ -120,7 +125,7 @@ private func serveShell(sockets: ShellSockets, iopub: IOPubSocket, core: KernelC
             guard readable[0], let frames = try sockets.shell.receive(dontWait: true) else { continue }
             dispatcher.receive(frames)
             if dispatcher.isAborting {
-                while core.lifecycle.shutdownRequest == nil, let queued = try sockets.shell.receive(dontWait: true) {
+                for queued in dispatcher.takeQueuedAtFailure() where core.lifecycle.shutdownRequest == nil {
                     dispatcher.receive(queued)
                 }
                 dispatcher.queueDrained()
