@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "GradJupyter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
         .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor"]),
-        .target(name: "GradREPL", dependencies: ["GradSession", "GradLang", "GradStore", "CEditLine"]),
+        .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",
             dependencies: [

@@ -16,7 +16,7 @@ enum Builtins {
         "train": Doc(usage: "train(J, steps=100, lr=0.1, optimizer=\"sgd\"|\"momentum\"|\"adam\", momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, lr_end=lr)",
                      summary: "Minimise the scalar J over every param it depends on: forward, backward, update, `steps` times; each step is recorded as a run. Ctrl-C stops after the current step."),
         "print": Doc(usage: "print(values...)", summary: "Write values and strings to standard output, separated by spaces."),
-        "gradcheck": Doc(usage: "gradcheck(J)", summary: "Compare the backward pass with central finite differences for every param of J and report the worst relative error."),
+        "gradcheck": Doc(usage: "gradcheck(J, eps=1e-6)", summary: "Compare the backward pass with central finite differences for every param of J and report the worst relative error."),
         "zeros": Doc(usage: "zeros(shape...)", summary: "A tensor of zeros, e.g. zeros(2, 3)."),
         "ones": Doc(usage: "ones(shape...)", summary: "A tensor of ones."),
         "full": Doc(usage: "full(shape..., value=v)", summary: "A tensor filled with v."),
@@ -26,7 +26,7 @@ enum Builtins {
         "randn": Doc(usage: "randn(shape..., seed=s)", summary: "Standard normal samples; with a seed, the same numbers on every machine (SplitMix64 + Marsaglia polar)."),
         "rand": Doc(usage: "rand(shape..., seed=s)", summary: "Uniform samples in [0, 1); with a seed, the same numbers on every machine."),
         "moons": Doc(usage: "X, y = moons(n, noise=0.1, seed=s)", summary: "Two interleaving half circles (scikit-learn's make_moons): X is n×2, y holds class indices 0 and 1."),
-        "blobs": Doc(usage: "X, y = blobs(n, centers=3, seed=s)", summary: "Gaussian clusters in 2-D (scikit-learn's make_blobs): y holds class indices 0..centers-1."),
+        "blobs": Doc(usage: "X, y = blobs(n, centers=3, std=1, seed=s)", summary: "Gaussian clusters in 2-D (scikit-learn's make_blobs): y holds class indices 0..centers-1."),
         "load_csv": Doc(usage: "load_csv(\"path\", header=true)", summary: "Read a CSV file of numbers into a matrix (the first row is skipped when header=true)."),
     ]
 

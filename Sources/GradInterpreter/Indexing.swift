@@ -60,7 +60,7 @@ extension Interpreter {
             }
             return .constant(gradient)
         default:
-            let suggestion = NameSuggestion.nearest(to: name, among: ["T", "shape", "grad"])
+            let suggestion = NameSuggestion.nearest(to: name, among: Self.attributeNames)
             throw RuntimeError(RuntimeErrorID.unknownName, "unknown attribute '.\(name)'", at: nameSpan,
                                fixIt: suggestion.map { "did you mean '.\($0)'?" } ?? "the attributes are .T, .shape and .grad")
         }

@@ -39,8 +39,8 @@ public enum REPL {
     }
 
     static func banner(database: String, sessionID: Int64, colors: Bool) -> String {
-        let where_ = database == ":memory:" ? "an in-memory history (nothing is kept)" : database
-        let text = "gradbook: session \(sessionID), recording to \(where_). %help for help, name? to inspect, Ctrl-D to exit.\n\n"
+        let destination = database == ":memory:" ? "an in-memory history (nothing is kept)" : database
+        let text = "gradbook: session \(sessionID), recording to \(destination). %help for help, name? to inspect, Ctrl-D to exit.\n\n"
         return StyledText(text, style: .dim).rendered(colors: colors)
     }
 }

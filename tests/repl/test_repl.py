@@ -50,7 +50,14 @@ def test_tab_completes_gradch_to_gradcheck(repl):
     repl.child.send("gradch\t")
     time.sleep(0.2)
     output = repl.run("?", 2)
-    assert "gradcheck(J)" in output
+    assert "gradcheck(J, eps=1e-6)" in output
+
+
+def test_tab_completes_node_names(repl):
+    repl.run("learning_rate = 0.5", 2)
+    repl.child.send("learn\t")
+    time.sleep(0.2)
+    assert "Out[2]: 1" in repl.run(" * 2", 3)
 
 
 def test_tab_completes_keyword_arguments_of_the_enclosing_call(repl):
@@ -136,6 +143,16 @@ def test_up_recalls_a_multi_line_cell_as_one_entry(repl, database):
     second.child.send(KEY_UP)
     time.sleep(0.2)
     assert "m = [1, 2]" in second.run("", 2)
+    second.exit()
+
+
+def test_history_magic_lists_cells_of_earlier_sessions(repl, database):
+    repl.run("first = 1", 2)
+    assert repl.exit() == 0
+    second = Repl(database)
+    second.prompt(1)
+    output = second.run("%history", 2)
+    assert "[1:1] first = 1" in output
     second.exit()
 
 

@@ -38,7 +38,7 @@ typedef enum {
 typedef CEditCompletionAction (*CEditCompletionFunction)(void *context, CEditor *editor,
                                                          const char *line, int length, int cursor);
 
-/// Nil when standard input or output is not a terminal libedit can drive.
+/// NULL when standard input or output is not a terminal libedit can drive.
 CEditor *cedit_create(const char *program, int history_size);
 void cedit_destroy(CEditor *editor);
 
