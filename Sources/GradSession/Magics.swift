@@ -164,19 +164,7 @@ extension Session {
             + "<table><thead><tr><th>Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
     }
 
-    static func escapeHTML(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "&": result += "&amp;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escapeHTML(_ text: String) -> String { HTMLText.escaped(text) }
 }
 
 extension String {

@@ -1,4 +1,5 @@
 import GradInterpreter
+import GradStore
 
 /// A cell's outputs as an nbformat 4 `outputs` array, the form the `cells.outputs` column keeps,
 /// so a notebook can be rebuilt from the history with the outputs it showed.
@@ -31,23 +32,5 @@ enum OutputsJSON {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
-    /// A JSON string literal (RFC 8259 escaping).
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        result.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    static func quote(_ text: String) -> String { JSONText.quoted(text) }
 }

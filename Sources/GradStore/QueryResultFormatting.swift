@@ -149,19 +149,7 @@ extension QueryResult {
 
     func htmlText() -> String {
         guard !columns.isEmpty else { return "" }
-        func escape(_ text: String) -> String {
-            var output = ""
-            for character in text {
-                switch character {
-                case "&": output += "&amp;"
-                case "<": output += "&lt;"
-                case ">": output += "&gt;"
-                case "\"": output += "&quot;"
-                default: output.append(character)
-                }
-            }
-            return output
-        }
+        let escape = HTMLText.escaped
         var output = "<table>\n<thead>\n<tr>"
         output += columns.map { "<th>" + escape($0) + "</th>" }.joined()
         output += "</tr>\n</thead>\n<tbody>\n"
@@ -185,5 +173,22 @@ extension QueryResult {
             output.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Text made safe to put inside HTML elements and attribute values.
+public enum HTMLText {
+    public static func escaped(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            default: output.append(character)
+            }
+        }
+        return output
     }
 }

@@ -278,8 +278,9 @@ public enum Float64Bytes {
     }
 }
 
-/// Small JSON writers for the store's own columns (shapes, name lists).
-enum JSONText {
+/// Small JSON writers for the store's own columns (shapes, name lists), also used by the
+/// session for the nbformat outputs it stores.
+public enum JSONText {
     static func integers(_ values: [Int]) -> String {
         "[" + values.map(String.init).joined(separator: ",") + "]"
     }
@@ -288,7 +289,8 @@ enum JSONText {
         "[" + values.map(quoted).joined(separator: ",") + "]"
     }
 
-    static func quoted(_ text: String) -> String {
+    /// A JSON string literal (RFC 8259 escaping).
+    public static func quoted(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
