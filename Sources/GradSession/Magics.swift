@@ -159,9 +159,9 @@ extension Session {
     }
 
     static func explanationHTML(_ explanation: Explanation) -> String {
-        func rows(_ lines: [String]) -> String { lines.map { "<tr><td><code>\(escapeHTML($0))</code></td></tr>" }.joined() }
-        return "<table><thead><tr><th>Forward pass</th></tr></thead><tbody>\(rows(explanation.forward))</tbody></table>"
-            + "<table><thead><tr><th>Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
+        func rows(_ lines: [String]) -> String { lines.map { "<tr><td style=\"text-align:left\"><code>\(escapeHTML($0))</code></td></tr>" }.joined() }
+        return "<table><thead><tr><th style=\"text-align:left\">Forward pass</th></tr></thead><tbody>\(rows(explanation.forward))</tbody></table>"
+            + "<table><thead><tr><th style=\"text-align:left\">Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
     }
 
     static func escapeHTML(_ text: String) -> String { HTMLText.escaped(text) }
