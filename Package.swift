@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "GradNotebook"),
         .target(name: "GradJupyter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
-        .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor"]),
+        .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore"]),
         .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",

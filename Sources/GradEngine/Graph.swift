@@ -63,6 +63,7 @@ public struct Graph: Sendable {
     public static let maxNodeCount = Int(Int32.max) - 2
 
     public init() {
+        Tensor.keepFreedBuffersInProcess()
         store = NodeStore()
         kernels = OpRule.scalarKernels
     }

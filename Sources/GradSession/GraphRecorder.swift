@@ -42,6 +42,7 @@ final class GraphRecorder {
 
     /// Records one training step in its own transaction, so finished steps survive whatever follows.
     func recordTrainingStep(_ run: RunEvent, cellID: Int64) throws {
+        try store.beginTrainingWrites()
         try store.transaction {
             if run.step == 0 || currentTrainID == nil {
                 let train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
@@ -52,7 +53,11 @@ final class GraphRecorder {
         }
     }
 
-    func finishTraining() { currentTrainID = nil }
+    func finishTraining() {
+        currentTrainID = nil
+        // Only a setting goes back; if that fails, SQLite still checkpoints at 64 MB of WAL.
+        try? store.endTrainingWrites()
+    }
 
     private func insert(_ run: RunEvent, cellID: Int64?, trainID: Int64?) throws -> Int64 {
         let kind: GradStore.RunKind

@@ -5,7 +5,7 @@ import GradTensor
 
 /// The magics of SPEC §2. Each reads the interpreter or the store and shows something.
 extension Session {
-    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear"]
+    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear", "rerun", "diff"]
 
     func runMagic(_ name: String, argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         switch name {

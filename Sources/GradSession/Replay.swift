@@ -32,9 +32,14 @@ public struct ReplayReport: Sendable {
     public var completedFromHistory: [String]
     /// Every stored gradient and value of the run, compared.
     public var comparisons: [ReplayComparison]
+    /// Definitions of the run's graph whose value a replay cannot reproduce (unseeded random
+    /// numbers, gradients of an earlier pass): the likely reason for a difference.
+    public var irreproducible: [String] = []
 
     public var differences: [ReplayComparison] { comparisons.filter { !$0.isIdentical } }
-    public var isIdentical: Bool { comparisons.allSatisfy(\.isIdentical) }
+    /// Every stored quantity matched, and there was at least one: a run that stored nothing
+    /// (`%record none`) cannot be vouched for.
+    public var isIdentical: Bool { !comparisons.isEmpty && comparisons.allSatisfy(\.isIdentical) }
 
     /// What `gradbook replay` and `%rerun` print.
     public var text: String {
@@ -50,7 +55,10 @@ public struct ReplayReport: Sendable {
         let values = comparisons.filter { $0.quantity == .value }
         let summaries = comparisons.filter { !$0.storedInFull }.count
         let summaryNote = summaries == 0 ? "" : " (\(summaries) stored as summaries: their statistics compared)"
-        if isIdentical {
+        if comparisons.isEmpty {
+            let policy = original.recordPolicy.map { " (it was recorded under %record \($0.rawValue))" } ?? ""
+            lines.append("NOTHING TO COMPARE: the run stored no gradient and no value\(policy); run `%record all` before a run to make it checkable")
+        } else if isIdentical {
             lines.append("identical bit for bit: \(Self.count(gradients.count, "gradient")) and \(Self.count(values.count, "value"))\(summaryNote)")
             if gradients.isEmpty {
                 lines.append("  note: the run stored no gradient (see %record), so only values were compared")
@@ -61,6 +69,9 @@ public struct ReplayReport: Sendable {
             for comparison in differing {
                 lines.append("  \(comparison.quantity.rawValue) of \(comparison.name): \(comparison.difference ?? "")")
             }
+            for definition in irreproducible {
+                lines.append("  note: \(definition)")
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -70,7 +81,8 @@ public struct ReplayReport: Sendable {
         let recorded = replayRunID.map { " → run \($0)" } ?? ""
         let gradients = Self.count(comparisons.filter { $0.quantity == .gradient }.count, "gradient")
         let values = Self.count(comparisons.filter { $0.quantity == .value }.count, "value")
-        let verdict = isIdentical ? "identical (\(gradients), \(values))"
+        let verdict = comparisons.isEmpty ? "NOTHING TO COMPARE (no value stored)"
+            : isIdentical ? "identical (\(gradients), \(values))"
             : "DIFFERENT at \(Set(differences.map(\.name)).sorted().joined(separator: ", "))"
         return "run \(original.id ?? 0) (\(Replayer.describe(original)))\(recorded): \(verdict)"
     }
@@ -162,7 +174,23 @@ public enum Replayer {
                                      recording: recording, store: store)
         }
         return ReplayReport(original: original, replayRunID: replayRunID, rebuiltNodeCount: graph.order.count,
-                            completedFromHistory: graph.completedFromHistory, comparisons: comparisons)
+                            completedFromHistory: graph.completedFromHistory, comparisons: comparisons,
+                            irreproducible: irreproducibleDefinitions(in: graph))
+    }
+
+    /// Op definitions that compute something else each time they run: `rand`/`randn` without
+    /// `seed=`, or `.grad` / `grad(...)`, which read the session's latest backward pass.
+    static func irreproducibleDefinitions(in graph: RunGraph) -> [String] {
+        graph.order.compactMap { name in
+            guard let node = graph.definitions[name], node.op != "leaf", node.op != "param", let expr = node.expr else { return nil }
+            if expr.contains("rand") && !expr.contains("seed=") {
+                return "\(name) = \(expr) draws unseeded random numbers: give them a seed= to make replays reproducible"
+            }
+            if expr.contains("grad") {
+                return "\(name) = \(expr) reads gradients of an earlier backward pass, which a replay does not have"
+            }
+            return nil
+        }
     }
 
     /// `train J, step 3` / `backward J`.
@@ -225,7 +253,11 @@ public enum Replayer {
         let syntax = Parser.parse("backward \(target)")
         guard !syntax.hasErrors, syntax.statements.count == 1, let statement = syntax.statements.first,
               case .backward = statement.kind else {
-            throw ReplayError.targetFailed(run: runID, target: target, message: "it is not an expression gradbook can read")
+            // train(...) of an unnamed expression labels its runs with the node's id (`%17`).
+            let message = target.hasPrefix("%")
+                ? "it differentiated an unnamed expression whose text the history does not keep; name the loss (J = ...) before train(J, ...) to make its runs replayable"
+                : "it is not an expression gradbook can read"
+            throw ReplayError.targetFailed(run: runID, target: target, message: message)
         }
         do {
             let outcome = try interpreter.execute(statement, in: syntax, context: ExecutionContext(cellNumber: 0))
@@ -385,6 +417,10 @@ extension Session {
             throw RuntimeError.session("cannot replay run \(runID): \(error)", at: span)
         }
         emit(.display(RichOutput(plain: report.text)), into: &cell)
+        if report.comparisons.isEmpty {
+            throw RuntimeError.session("run \(report.original.id ?? runID) stored nothing to compare the replay with", at: span,
+                                       fixIt: "record runs with %record all (or params)")
+        }
         if !report.isIdentical {
             var seen = Set<String>()
             let unique = report.differences.map(\.name).filter { seen.insert($0).inserted }

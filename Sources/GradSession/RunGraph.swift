@@ -1,11 +1,13 @@
+import GradLang
 import GradStore
 
 /// The node definitions a stored run used, by name, in the order the session's graph held
 /// them: what replay rebuilds and diff compares.
 ///
 /// A backward run lists only the nodes its gradient reached, so an input it did not reach
-/// (class labels of `cross_entropy`, a `.shape`) is missing from its graph. Such names are
-/// taken from the session's history: the definition that was live when the run was recorded.
+/// (class labels of `cross_entropy`, a `.shape`, an index in `backward w[i]`) is missing from
+/// its graph. Such names are taken from the session's history: the definition that was live
+/// when the run was recorded.
 struct RunGraph {
     let snapshot: RunSnapshot
     /// One definition per name: the run's own, plus the completed ones.
@@ -29,7 +31,7 @@ struct RunGraph {
         let history = try SessionDefinitions.live(at: snapshot.run, in: store)
 
         var completed: [String] = []
-        var pending = snapshot.nodes.flatMap(\.inputs)
+        var pending = snapshot.nodes.flatMap(\.inputs) + names(mentionedBy: snapshot.run.target)
         while let name = pending.popLast() {
             guard definitions[name] == nil else { continue }
             guard let nodeID = history.latest[name], let node = try store.node(nodeID) else {
@@ -41,6 +43,17 @@ struct RunGraph {
         }
         let order = try topologicalOrder(of: definitions, firstDefinition: history.first, runID: runID)
         return RunGraph(snapshot: snapshot, definitions: definitions, completedFromHistory: completed.sorted(), order: order)
+    }
+
+    /// The names a run's target expression mentions (`backward J`, `backward sum(w[i])`).
+    static func names(mentionedBy target: String?) -> [String] {
+        guard let target, !target.isEmpty else { return [] }
+        let syntax = Parser.parse(target)
+        guard !syntax.hasErrors else { return [] }
+        return syntax.expressions.compactMap { expression in
+            if case .name(let name) = expression.kind { return name }
+            return nil
+        }
     }
 
     /// Inputs before their consumers; among names free to go next, the one first defined

@@ -26,6 +26,8 @@ public final class RunStore {
     /// train() statement (`flushDeferredJSON`, also run by `finishCell` and `endSession`):
     /// formatting every param at every step would cost more than the step.
     public var defersTrainingJSON = true
+    /// Between `beginTrainingWrites` and `endTrainingWrites`.
+    var checkpointsDeferred = false
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 

@@ -1,3 +1,8 @@
+import CBLAS
+
+/// Matrices with at least this many elements are transposed by OpenBLAS.
+let blasTransposeThreshold = 4096
+
 extension Tensor {
     /// Same elements, new shape; one dimension may be -1 and is then inferred.
     public func reshaped(_ newShape: [Int]) throws(TensorError) -> Tensor {
@@ -50,6 +55,23 @@ extension Tensor {
         // double loop writes with a stride of `rows` and is several times slower on
         // matrices of a few hundred rows.
         let tile = 32
+        if block >= blasTransposeThreshold, rows <= Int(Int32.max), cols <= Int(Int32.max) {
+            // OpenBLAS's out-of-place transpose runs at about twice the speed of the tiled
+            // loop below on a 256×784 matrix (a weight matrix read through `.T` every step).
+            let out = [Double](unsafeUninitializedCapacity: total) { dst, initialized in
+                scalars.withUnsafeBufferPointer { src in
+                    guard let source = src.baseAddress, let destination = dst.baseAddress else { return }
+                    var base = 0
+                    while base < total {
+                        cblas_domatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1,
+                                        source + base, blasint(cols), destination + base, blasint(rows))
+                        base &+= block
+                    }
+                }
+                initialized = total
+            }
+            return Tensor(uncheckedShape: outShape, scalars: out)
+        }
         let out = [Double](unsafeUninitializedCapacity: total) { dst, initialized in
             scalars.withUnsafeBufferPointer { src in
                 var base = 0

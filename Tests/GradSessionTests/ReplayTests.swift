@@ -133,14 +133,34 @@ import Testing
     @Test func aRebuildKeepsTheOrderInWhichGradientsAreSummed() throws {
         // dJ/dx is 0.3 + 0.2 + 0.1 summed in the graph's order: the interpreter rebuilt its graph
         // in first-definition order (a, b, c) when `a` was redefined, while node ids put a last.
-        #expect((0.3 + 0.2) + 0.1 != (0.1 + 0.3) + 0.2)
+        let (ka, kb, kc): (Double, Double, Double) = (0.1, 0.2, 0.3)
+        let graphOrder = (kc + kb) + ka, nodeIDOrder = (ka + kc) + kb
+        #expect(graphOrder != nodeIDOrder)
         let session = try makeSession()
         try run(session, "x = param(1)\na = x * 0.5\nb = x * 0.2\nc = x * 0.3\nJ = a + b + c\na = x * 0.1\nbackward J")
         let original = try latestRun(session, kind: "backward")
         let stored = try session.store.query("SELECT grad FROM run_values WHERE run_id = \(original) AND name = 'x'").rows
-        #expect(stored == [[.real((0.3 + 0.2) + 0.1)]])
+        #expect(stored == [[.real(graphOrder)]])
         let report = try Replayer.replay(run: original, store: session.store, recording: nil)
         #expect(report.isIdentical, "\(report.text)")
+    }
+
+    @Test func namesOnlyTheTargetExpressionMentionsAreTakenFromTheSession() throws {
+        let session = try makeSession()
+        // `i` only indexes: the gradient never reaches it, so the run's graph does not list it.
+        try run(session, "w = param([1, 2, 3])\ni = 1\nbackward sum(w * w) + w[i]")
+        let original = try latestRun(session, kind: "backward")
+        let report = try Replayer.replay(run: original, store: session.store, recording: nil)
+        #expect(report.isIdentical, "\(report.text)")
+        #expect(report.completedFromHistory == ["i"])
+    }
+
+    @Test func trainingAnUnnamedLossSaysHowToMakeItReplayable() throws {
+        let session = try makeSession()
+        try run(session, "w = param(3)\ntrain(w * w, steps=2, lr=0.1)")
+        let step = try latestRun(session, kind: "train")
+        let error = try #require(throws: ReplayError.self) { try Replayer.replay(run: step, store: session.store, recording: nil) }
+        #expect(error.description.contains("name the loss (J = ...) before train(J, ...)"), "\(error)")
     }
 
     @Test func runsOfAnEarlierSessionReplayFromALaterOne() throws {
@@ -181,6 +201,21 @@ import Testing
         #expect(full.status == .ok, "\(full.errorText ?? "")")
     }
 
+    @Test func aRunThatStoredNothingIsNotVouchedFor() throws {
+        let session = try makeSession()
+        // No param: the leaf's value comes from its definition, so the run can be rebuilt, but
+        // %record none stored no gradient or value to compare the replay with.
+        try run(session, "%record none\nx = 2\nJ = x * x\nbackward J")
+        let original = try latestRun(session, kind: "backward")
+        let report = try Replayer.replay(run: original, store: session.store, recording: nil)
+        #expect(report.comparisons.isEmpty && !report.isIdentical)
+        #expect(report.text.contains("NOTHING TO COMPARE: the run stored no gradient and no value (it was recorded under %record none)"), "\(report.text)")
+        let result = session.execute("%rerun \(original)")
+        #expect(result.status == .error)
+        #expect(result.errorText?.contains("stored nothing to compare") == true, "\(result.errorText ?? "")")
+        #expect(Session.magicNames.contains("rerun") && Session.magicNames.contains("diff"))
+    }
+
     @Test func aStoredGradientThatNoLongerMatchesIsListed() throws {
         let session = try makeSession()
         try run(session, Self.seed)
@@ -198,6 +233,16 @@ import Testing
         #expect(result.status == .error)
         #expect(result.errorText?.contains("differs from the stored run at: w") == true, "\(result.errorText ?? "")")
         #expect(text(of: result).contains("DIFFERENT: 1 of 16"), "\(text(of: result))")
+    }
+
+    @Test func unseededRandomNumbersAreNamedAsTheReasonForADifference() throws {
+        let session = try makeSession()
+        try run(session, "w = param([1, 2])\nnoisy = w * rand(2)\nJ = sum(noisy)\nbackward J")
+        let original = try latestRun(session, kind: "backward")
+        let report = try Replayer.replay(run: original, store: session.store, recording: nil)
+        #expect(!report.isIdentical)
+        #expect(report.text.contains("note: noisy = w * rand(2) draws unseeded random numbers: give them a seed= to make replays reproducible"),
+                "\(report.text)")
     }
 
     @Test func forwardRunsAndMissingRunsAreRefusedClearly() throws {

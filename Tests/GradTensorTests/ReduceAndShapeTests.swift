@@ -26,6 +26,27 @@ import Testing
         #expect(softmax.scalars.allSatisfy { Swift.abs($0 - 1.0 / 3) < 1e-15 })
     }
 
+    @Test func largeTransposesMatchTheDefinition() throws {
+        // 2 × 70 × 90: above the size where OpenBLAS transposes, batched, with a NaN and -0.
+        let rows = 70, cols = 90
+        var scalars = (0..<(2 * rows * cols)).map { Double($0) * 0.5 - 100 }
+        scalars[7] = .nan
+        scalars[rows * cols + 3] = -0.0
+        let t = try Tensor(shape: [2, rows, cols], scalars: scalars).transposedLastTwo()
+        #expect(t.shape == [2, cols, rows])
+        var mismatches = 0
+        for b in 0..<2 {
+            for r in 0..<rows {
+                for c in 0..<cols {
+                    let expected = scalars[b * rows * cols + r * cols + c]
+                    let actual = t.scalars[b * rows * cols + c * rows + r]
+                    if expected.bitPattern != actual.bitPattern && !(expected.isNaN && actual.isNaN) { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func reshapeInfersOneDimension() throws {
         #expect(try m.reshaped([3, -1]).shape == [3, 2])
         #expect(try m.reshaped([6]).scalars == m.scalars)

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// `gradbook replay` through the real binary, on histories written by `gradbook run`.
+@Suite struct ReplayEndToEndTests {
+    @Test func everyBackwardAndTrainRunOfATrainingNotebookReplaysBitIdentical() throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("train.db").path
+        let notebook = try TrainingNotebook.write(steps: 25, in: directory)
+        let ran = try Binary.run(["run", notebook, "--db", db])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let originals = try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind IN ('backward', 'train');")
+        #expect(originals == "27")
+
+        let replay = try Binary.run(["replay", "--all", "--db", db])
+        #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
+        #expect(replay.stdout.contains("27 runs replayed: 27 identical bit for bit, 0 not"), "\(replay.stdout)")
+        #expect(replay.stderr.isEmpty, "\(replay.stderr)")
+        // The replays are rows of kind 'replay' whose gradients equal the originals', exactly.
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind = 'replay';") == "27")
+        let compared = try Binary.sqlite(db, """
+            SELECT count(*), sum(o.grad_json IS r.grad_json AND o.grad_l2 IS r.grad_l2), sum(r.grad_stored IS NOT NULL)
+            FROM runs AS p
+            JOIN run_values AS r ON r.run_id = p.run_id
+            JOIN run_values AS o ON o.run_id = p.replay_of AND o.node_id = r.node_id
+            WHERE p.kind = 'replay';
+            """)
+        let numbers = compared.split(separator: "|").map(String.init)
+        #expect(numbers.count == 3 && numbers[0] == numbers[1] && numbers[2] != "0", "\(compared)")
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs AS p JOIN runs AS o ON o.run_id = p.replay_of WHERE p.kind = 'replay' AND p.graph_id IS NOT o.graph_id;") == "0")
+        #expect(try Binary.sqlite(db, "SELECT kind, notebook IS NULL, ended_at IS NOT NULL FROM sessions ORDER BY session_id DESC LIMIT 1;") == "batch|1|1")
+    }
+
+    @Test(arguments: ["01-computation-graph.grad", "02-why-backprop-is-efficient.grad", "03-larger-neural-network.grad"])
+    func theProjectsNotebooksReplayBitIdentical(_ notebook: String) throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("notebook.db").path
+        let parameters = notebook.hasPrefix("03") ? ["-p", "steps", "60"] : []
+        let ran = try Binary.run(["run", "notebooks/\(notebook)", "--db", db] + parameters)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let count = try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind IN ('backward', 'train');")
+        #expect(count != "0")
+        let replay = try Binary.run(["replay", "--all", "--db", db])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.hasSuffix("\(count) run\(count == "1" ? "" : "s") replayed: \(count) identical bit for bit, 0 not\n"), "\(replay.stdout)")
+    }
+
+    @Test func oneRunReportsItsComparisonAndAReplayOfAReplayReplaysTheOriginal() throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("seed.db").path
+        #expect(try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", db]).status == 0)
+        let backward = try Binary.sqlite(db, "SELECT min(run_id) FROM runs WHERE kind = 'backward';")
+        let output = try Binary.run(["replay", "--run", backward, "--db", db])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("run \(backward) (backward J) replayed from the database as run ") == true, "\(output.stdout)")
+        #expect(lines.last == "identical bit for bit: 8 gradients and 8 values", "\(output.stdout)")
+        let replayID = try Binary.sqlite(db, "SELECT max(run_id) FROM runs WHERE kind = 'replay';")
+        let again = try Binary.run(["replay", "--run", replayID, "--db", db, "--no-record"])
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("run \(backward) (backward J) replayed from the database: "), "\(again.stdout)")
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind = 'replay';") == "1")
+    }
+
+    @Test func aDifferingGradientIsListedAndExitsOne() throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("seed.db").path
+        #expect(try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", db]).status == 0)
+        let backward = try Binary.sqlite(db, "SELECT min(run_id) FROM runs WHERE kind = 'backward';")
+        _ = try Binary.sqlite(db, """
+            UPDATE value SET grad = 2.5, grad_json = '2.5'
+            WHERE run_id = \(backward) AND node_id IN (SELECT node_id FROM run_nodes WHERE run_id = \(backward) AND name IN ('b', 'd'));
+            """)
+        let output = try Binary.run(["replay", "--run", backward, "--db", db])
+        #expect(output.status == 1)
+        #expect(output.stdout.contains("DIFFERENT: 2 of 16 stored quantities differ from the replay"), "\(output.stdout)")
+        #expect(output.stdout.contains("  gradient of b: stored 2.5, replayed 2 (largest |difference| 0.5)"), "\(output.stdout)")
+        #expect(output.stdout.contains("  gradient of d: stored 2.5, replayed 2"), "\(output.stdout)")
+        // The replay itself is recorded with the gradients it computed.
+        #expect(try Binary.sqlite(db, "SELECT grad FROM run_values WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'replay') AND name = 'b';") == "2.0")
+    }
+
+    @Test func aLeafStoredOnlyAsASummaryIsNamedWithTheFix() throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("large.db").path
+        // 80 × 60 = 4,800 elements: above the 4,096 kept in full at every step by %record params,
+        // so only the first and last training steps store W in full.
+        let notebook = directory.appendingPathComponent("large.grad")
+        try """
+        W = param(randn(80, 60, seed=1) * 0.1)
+        x = ones(60)
+        loss = mean((W @ x - 1)^2)
+        train(loss, steps=3, lr=0.1)
+        """.write(to: notebook, atomically: true, encoding: .utf8)
+        #expect(try Binary.run(["run", notebook.path, "--db", db]).status == 0)
+        let steps = try Binary.sqlite(db, "SELECT group_concat(run_id) FROM (SELECT run_id FROM runs WHERE kind = 'train' ORDER BY step);")
+            .split(separator: ",").map(String.init)
+        try #require(steps.count == 3)
+        let middle = try Binary.run(["replay", "--run", steps[1], "--db", db])
+        #expect(middle.status == 1)
+        let message = middle.stderr.trimmingCharacters(in: .newlines)
+        #expect(!message.contains("\n"), "one line: \(message)")
+        #expect(message == "gradbook replay: cannot replay run \(steps[1]): the param 'W' (shape [80, 60]) was not stored in full in that run (it was recorded under %record params); run `%record all` before a run to make it replayable",
+                "\(message)")
+        for boundary in [steps[0], steps[2]] {
+            let output = try Binary.run(["replay", "--run", boundary, "--db", db])
+            #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
+        }
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try Binary.run(["replay", "--db", ":memory:"]).status == 2)
+        #expect(try Binary.run(["replay", "--run", "1", "--all", "--db", ":memory:"]).status == 2)
+        #expect(try Binary.run(["replay", "--run", "x", "--db", ":memory:"]).status == 2)
+        let missing = try Binary.run(["replay", "--run", "4", "--db", ":memory:"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "gradbook replay: there is no run 4 in this database (see %runs or: SELECT run_id, kind, target FROM runs)\n")
+    }
+}
