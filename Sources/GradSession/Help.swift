@@ -25,6 +25,8 @@ enum Help {
       %sql QUERY / %%sql   query the run history (read-only unless --write)
       %explain J           the forward steps and the chain rule, step by step
       %graph J             the graph of J (SVG in Jupyter; --dot for Graphviz source)
+      %rerun RUN           rebuild run RUN from the database alone, re-run its backward pass, compare bit for bit
+      %diff A B            nodes added, removed or redefined between two runs; what moved most
       %runs  %who  %history  %record all|params|scalars|none  %time STATEMENT  %reset  %clear  %help
     """
 }

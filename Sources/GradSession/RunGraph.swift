@@ -104,25 +104,29 @@ struct SessionDefinitions {
     /// interpreter's definition order.
     var first: [String: Int64] = [:]
 
+    /// Every definition is recorded with a forward run in the same transaction, and run ids
+    /// are one sequence: a definition came before run N exactly when a forward run older than
+    /// N used it. (Times and cell ids cannot order a run and a definition of the same cell
+    /// recorded in the same millisecond.)
     static func live(at run: RunRecord, in store: RunStore) throws -> SessionDefinitions {
-        // Definitions recorded before the run: in an earlier cell, or earlier in its own cell.
-        // A run started outside a cell (a replay from the command line) sees the whole session.
-        let before = "(?2 IS NULL OR cell_id < ?2 OR (cell_id = ?2 AND defined_at <= ?3))"
-        let arguments: [SQLValue] = [
-            .integer(run.sessionID), run.cellID.map { .integer($0) } ?? .null, .text(Timestamp.string(from: run.startedAt)),
-        ]
+        guard let runID = run.id else { return SessionDefinitions() }
+        let session: SQLValue = .integer(run.sessionID)
+        let earlier = Set(try store.query("""
+            SELECT DISTINCT g.node_id FROM run AS r JOIN graph_node AS g ON g.graph_id = r.graph_id
+            WHERE r.session_id = ?1 AND r.id < ?2 AND r.kind = 'forward'
+            """, arguments: [session, .integer(runID)], allowWrites: false).rows.compactMap { $0.first?.integerValue })
         let resetCell = try store.query("""
             SELECT max(id) FROM cell
             WHERE session_id = ?1 AND (?2 IS NULL OR id < ?2) AND source LIKE '%\\%reset%' ESCAPE '\\'
-            """, arguments: Array(arguments.prefix(2)), allowWrites: false).rows.first?.first?.integerValue ?? 0
-        let rows = try store.query("""
-            SELECT id, name FROM node WHERE session_id = ?1 AND \(before) AND cell_id > ?4 ORDER BY id
-            """, arguments: arguments + [.integer(resetCell)], allowWrites: false).rows
+            """, arguments: [session, run.cellID.map { .integer($0) } ?? .null], allowWrites: false)
+            .rows.first?.first?.integerValue ?? 0
+        let rows = try store.query("SELECT id, name, cell_id > ?2 FROM node WHERE session_id = ?1 ORDER BY id",
+                                   arguments: [session, .integer(resetCell)], allowWrites: false).rows
         var definitions = SessionDefinitions()
         for row in rows {
-            guard let id = row.first?.integerValue, row.count > 1, let name = row[1].textValue else { continue }
+            guard row.count == 3, let id = row[0].integerValue, earlier.contains(id), let name = row[1].textValue else { continue }
             definitions.latest[name] = id
-            if definitions.first[name] == nil { definitions.first[name] = id }
+            if row[2].integerValue == 1 && definitions.first[name] == nil { definitions.first[name] = id }
         }
         return definitions
     }

@@ -14,6 +14,8 @@ struct BenchCommand: ParsableCommand {
         case moonsMLP = "moons_mlp"
         case tensorMLP = "tensor_mlp"
         case backpropVsNumeric = "backprop_vs_numeric"
+        /// Values recorded per second, and what the default %record policy adds to a moons_mlp-sized training step.
+        case record
     }
 
     @Argument(help: "Workloads to run: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
@@ -58,6 +60,8 @@ struct BenchCommand: ParsableCommand {
                 case .backpropVsNumeric:
                     let result = try BackpropVsNumericBenchmark.run(hidden: hidden.isEmpty ? BackpropVsNumericBenchmark.defaultHidden : hidden)
                     results.append((workload.rawValue, BackpropVsNumericBenchmark.workloadJSON(result.rows)))
+                case .record:
+                    results.append((workload.rawValue, try RecordBenchmark.run().json))
                 }
             }
         } catch {

@@ -155,6 +155,19 @@ import Testing
         #expect(report.completedFromHistory == ["i"])
     }
 
+    @Test func aRedefinitionLaterInTheSameCellIsNotTakenForTheRunsInput() throws {
+        // Found by the fuzzer: the run and the redefinition are recorded in the same millisecond,
+        // so only the order of their rows can tell which came first.
+        let session = try makeSession()
+        try run(session, "w = param([1, 2, 3])\ni = 1\nbackward sum(w * w) + w[i]\ni = 2")
+        let original = try latestRun(session, kind: "backward")
+        let report = try Replayer.replay(run: original, store: session.store, recording: nil)
+        #expect(report.isIdentical, "\(report.text)")
+        #expect(report.completedFromHistory == ["i"])
+        let later = session.execute("backward sum(w * w) + w[i]\n%rerun")
+        #expect(later.status == .ok, "\(later.errorText ?? "")")
+    }
+
     @Test func trainingAnUnnamedLossSaysHowToMakeItReplayable() throws {
         let session = try makeSession()
         try run(session, "w = param(3)\ntrain(w * w, steps=2, lr=0.1)")
