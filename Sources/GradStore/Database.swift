@@ -48,6 +48,8 @@ public final class Database {
         }
         handle = opened
         sqlite3_extended_result_codes(handle, 1)
+        // See checkpointBeforeClosing: the close must not take the database file's exclusive lock.
+        _ = gradbook_sqlite3_db_config_int(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nil)
         sqlite3_busy_timeout(handle, Int32(clamping: Int((busyTimeout * 1000).rounded())))
 
         do {
@@ -59,8 +61,25 @@ public final class Database {
 
     deinit {
         statementCache.removeAll()
+        checkpointBeforeClosing()
         // close_v2 defers the close until statements still alive elsewhere are finalized.
         sqlite3_close_v2(handle)
+    }
+
+    /// Copies the WAL into the database file and empties it, so the file alone holds the whole
+    /// history once the session ends, without the lock SQLite's own close would take for that.
+    ///
+    /// SQLite's default close checks whether it is the last connection by taking the database
+    /// file's EXCLUSIVE lock, and if so checkpoints and deletes the WAL while holding it. Any
+    /// reader opening the file in that window (the stock shell has no busy timeout) fails with
+    /// "database is locked". A TRUNCATE checkpoint works under WAL-index locks only, which
+    /// readers wait out by themselves; with no busy timeout it never stalls the close behind a
+    /// reader. If a reader is mid-query, the checkpoint stops short and the rest stays in the
+    /// WAL, which is part of the database: the next writer's checkpoint copies it.
+    private func checkpointBeforeClosing() {
+        guard mode == .readWrite, !isInMemory else { return }
+        sqlite3_busy_timeout(handle, 0)
+        _ = sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
     }
 
     private func configure() throws {
