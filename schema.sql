@@ -113,10 +113,9 @@ CREATE INDEX run_by_train ON run(train_id, step);
 
 -- A tensor stored in full (see Conventions). Referenced by value rows; an unchanged tensor
 -- (a dataset leaf at every training step) is stored once and referenced again.
--- `json` is derived from `data`. Training steps write only `data` (formatting every number of
--- every param at every step would cost more than the step itself); gradbook fills `json` when
--- the train() statement ends, when a cell finishes, and on the next read-write open after a
--- crash. Until then the views show NULL JSON for those steps; `data` is always complete.
+-- `json` is derived from `data`. A writer may store `data` first and fill `json` later (when the
+-- cell finishes, or on the next read-write open after a crash); until then the views show NULL
+-- JSON for those rows, while `data` is always complete. gradbook writes both with the row.
 CREATE TABLE tensor (
     id     INTEGER PRIMARY KEY,
     shape  TEXT NOT NULL,        -- JSON array, to nest `json` without the value row

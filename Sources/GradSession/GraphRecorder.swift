@@ -1,3 +1,4 @@
+import Foundation
 import GradInterpreter
 import GradStore
 import GradTensor
@@ -10,8 +11,8 @@ final class GraphRecorder {
     var policy: RecordPolicy = .params
     /// The database row of each name's live definition.
     private var nodeRecordIDs: [String: Int64] = [:]
-    /// The `train` row of the training call in progress.
-    private var currentTrainID: Int64?
+    /// The writer of the training call in progress (see `recordTrainingStep`).
+    private var trainingWriter: TrainingWriter?
 
     /// Tensors up to this many elements are stored in full under the default policy.
     static let fullStorageLimit = 4096
@@ -23,7 +24,6 @@ final class GraphRecorder {
 
     func forgetGraph() {
         nodeRecordIDs = [:]
-        currentTrainID = nil
     }
 
     /// Records one statement's definitions and runs. The caller wraps it in a transaction.
@@ -40,26 +40,44 @@ final class GraphRecorder {
         }
     }
 
-    /// Records one training step in its own transaction, so finished steps survive whatever follows.
+    /// Hands one training step to the call's writer thread, which records it in its own
+    /// transaction, so finished steps survive whatever follows. Throws if an earlier step
+    /// could not be written.
     func recordTrainingStep(_ run: RunEvent, cellID: Int64) throws {
-        try store.beginTrainingWrites()
-        try store.transaction {
-            if run.step == 0 || currentTrainID == nil {
-                let train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
-                                        optimizerJSON: run.settingsJSON ?? "{}", steps: run.totalSteps ?? 0)
-                currentTrainID = try store.beginTrain(train)
-            }
-            _ = try insert(run, cellID: cellID, trainID: currentTrainID)
+        let writer: TrainingWriter
+        var train: TrainRecord?
+        if let current = trainingWriter, run.step != 0 {
+            writer = current
+        } else {
+            try finishTraining()
+            writer = TrainingWriter(store: store)
+            trainingWriter = writer
+            train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
+                                optimizerJSON: run.settingsJSON ?? "{}", steps: run.totalSteps ?? 0)
         }
+        let (record, nodeIDs, values) = records(of: run, cellID: cellID, trainID: nil)
+        try writer.submit(TrainingWriter.Step(train: train, run: record, nodeIDs: nodeIDs, values: values))
     }
 
-    func finishTraining() {
-        currentTrainID = nil
-        // Only a setting goes back; if that fails, SQLite still checkpoints at 64 MB of WAL.
-        try? store.endTrainingWrites()
+    /// Waits until the train() call's steps are all written and gives the store back to this
+    /// thread. Must run before anything else uses the store; throws if a step was not written.
+    func finishTraining() throws {
+        guard let writer = trainingWriter else { return }
+        trainingWriter = nil
+        defer {
+            // Only a setting goes back; if that fails, SQLite still checkpoints at 64 MB of WAL.
+            try? store.endTrainingWrites()
+        }
+        try writer.finish()
     }
 
     private func insert(_ run: RunEvent, cellID: Int64?, trainID: Int64?) throws -> Int64 {
+        let (record, nodeIDs, values) = records(of: run, cellID: cellID, trainID: trainID)
+        return try store.insertRun(record, nodeIDs: nodeIDs, values: values)
+    }
+
+    /// The run row, the graph's node ids and the value rows the policy keeps of one run.
+    private func records(of run: RunEvent, cellID: Int64?, trainID: Int64?) -> (RunRecord, [Int64], [ValueRecord]) {
         let kind: GradStore.RunKind
         switch run.kind {
         case .forward: kind = .forward
@@ -86,9 +104,9 @@ final class GraphRecorder {
         }
         let record = RunRecord(
             sessionID: sessionID, cellID: cellID, kind: kind, target: run.target, targetNodeID: nodeRecordIDs[run.target],
-            step: run.step, loss: run.loss, durationMs: run.durationSeconds * 1000, trainID: trainID,
-            recordPolicy: policy, optimizerJSON: run.settingsJSON)
-        return try store.insertRun(record, nodeIDs: nodeIDs, values: values)
+            step: run.step, loss: run.loss, startedAt: Date(timeIntervalSinceNow: -run.durationSeconds),
+            durationMs: run.durationSeconds * 1000, trainID: trainID, recordPolicy: policy, optimizerJSON: run.settingsJSON)
+        return (record, nodeIDs, values)
     }
 
     /// What the policy keeps of one tensor: in full, as a summary, or nothing.

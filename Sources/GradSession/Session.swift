@@ -117,8 +117,21 @@ public final class Session {
                 recordTrainingStep: { event in try recorder.recordTrainingStep(event, cellID: cellID) },
                 reportProgress: progressHandler, now: { Clock.now() })
             let saved = interpreter
-            let outcome = try interpreter.execute(statement, in: syntax, context: context)
-            recorder.finishTraining()
+            let outcome: StatementOutcome
+            do {
+                outcome = try interpreter.execute(statement, in: syntax, context: context)
+            } catch {
+                // The steps before the failure are written before the store is used again;
+                // the statement's own error is the one to report.
+                try? recorder.finishTraining()
+                throw error
+            }
+            do {
+                try recorder.finishTraining()
+            } catch {
+                interpreter = saved
+                throw RuntimeError.session("train stopped: the run history could not be written, so the statement was undone: \(error)", at: statement.span)
+            }
             do {
                 try store.transaction { try recorder.record(outcome, cellID: cellID) }
             } catch {

@@ -22,10 +22,12 @@ public final class RunStore {
     var cachedTensorElements = 0
     /// Whether tensor rows written by this store still lack their JSON (see `flushDeferredJSON`).
     var hasDeferredJSON = false
-    /// Training steps store tensors' exact bytes at once and their JSON text at the end of the
-    /// train() statement (`flushDeferredJSON`, also run by `finishCell` and `endSession`):
-    /// formatting every param at every step would cost more than the step.
-    public var defersTrainingJSON = true
+    /// Whether training steps store only tensors' exact bytes and leave their JSON text to
+    /// `flushDeferredJSON` (run by `finishCell` and `endSession`). Off by default: gradbook
+    /// writes steps on a `TrainingWriter` thread, where formatting costs the training loop
+    /// nothing, and JSON written with the row is not written twice. A caller that records
+    /// steps on its training thread can turn it on.
+    public var defersTrainingJSON = false
     /// Between `beginTrainingWrites` and `endTrainingWrites`.
     var checkpointsDeferred = false
     /// Shape JSON per shape, since the same few shapes repeat in every run.

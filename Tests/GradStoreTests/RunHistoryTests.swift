@@ -44,6 +44,8 @@ import Testing
                                                 shape: [], isParam: false, expr: "mse(X @ W, 0)"))
         let trainID = try store.beginTrain(TrainRecord(sessionID: sessionID, cellID: nil, target: "L",
                                                        optimizerJSON: #"{"name":"sgd","lr":0.1}"#, steps: 3))
+        // As a caller writing steps on its training thread would: bytes now, JSON afterwards.
+        store.defersTrainingJSON = true
         var w = [0.5, -0.5]
         var expected: [[SQLValue]] = []
         for step in 0..<3 {
@@ -86,6 +88,7 @@ import Testing
         let path = directory.path("crashed.db")
         do {
             let store = try RunStore(path: path)
+            store.defersTrainingJSON = true
             let sessionID = try store.beginSession(kind: .batch, notebook: nil)
             let W = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: nil, name: "W", op: "param", inputs: [],
                                                     shape: [2], isParam: true, leafValue: [1, 2]))

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import GradStore
+
+@Suite struct TrainingWriterTests {
+    struct History {
+        let directory: TemporaryDirectory
+        let store: RunStore
+        let sessionID: Int64
+        let nodeID: Int64
+    }
+
+    static func makeHistory() throws -> History {
+        let directory = try TemporaryDirectory()
+        let store = try RunStore(path: directory.path("history.db"))
+        let sessionID = try store.beginSession(kind: .batch, notebook: nil)
+        let nodeID = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: nil, name: "W", op: "param",
+                                                     inputs: [], shape: [2, 3], isParam: true))
+        return History(directory: directory, store: store, sessionID: sessionID, nodeID: nodeID)
+    }
+
+    static func step(_ step: Int, of history: History, shape: [Int] = [2, 3], first: Bool = false) -> TrainingWriter.Step {
+        let train = first ? TrainRecord(sessionID: history.sessionID, cellID: nil, target: "W", optimizerJSON: "{}", steps: 0) : nil
+        let elements = (0..<6).map { Double(step) + Double($0) / 8 }
+        return TrainingWriter.Step(
+            train: train,
+            run: RunRecord(sessionID: history.sessionID, cellID: nil, kind: .train, target: "W", step: step,
+                           loss: Double(step), recordPolicy: .params),
+            nodeIDs: [history.nodeID],
+            values: [ValueRecord(nodeID: history.nodeID, shape: shape, value: .full(elements), grad: .full(elements))])
+    }
+
+    @Test func stepsAreWrittenInOrderUnderTheCallsTrainRowWithTheirJSON() throws {
+        let history = try Self.makeHistory()
+        // Capacity 1: every submit waits for the writer to take the previous step.
+        let writer = TrainingWriter(store: history.store, capacity: 1)
+        for step in 0..<50 {
+            try writer.submit(Self.step(step, of: history, first: step == 0))
+        }
+        let runIDs = try writer.finish()
+        #expect(runIDs.count == 50 && runIDs == runIDs.sorted())
+        let store = history.store
+        #expect(try store.query("SELECT count(DISTINCT train_id), count(*), min(step), max(step) FROM run WHERE kind = 'train'").rows
+                == [[.integer(1), .integer(50), .integer(0), .integer(49)]])
+        #expect(try store.query("SELECT group_concat(step, ',') FROM (SELECT step FROM run ORDER BY id)").rows.first?.first?.textValue
+                == (0..<50).map(String.init).joined(separator: ","))
+        // Written with the row: no step waits for its JSON.
+        #expect(try store.query("SELECT count(*) FROM tensor WHERE json IS NULL").rows == [[.integer(0)]])
+        #expect(try store.query("SELECT v.value_json FROM run_values AS v JOIN runs AS r USING (run_id) WHERE r.step = 3 AND v.name = 'W'").rows
+                == [[.text("[[3,3.125,3.25],[3.375,3.5,3.625]]")]])
+        // The store is its owner's again.
+        #expect(try store.query("SELECT count(*) FROM train").rows == [[.integer(1)]])
+    }
+
+    @Test func aStepThatCannotBeWrittenStopsTheWriterAndKeepsTheStepsBeforeIt() throws {
+        let history = try Self.makeHistory()
+        let writer = TrainingWriter(store: history.store)
+        for step in 0..<5 {
+            try writer.submit(Self.step(step, of: history, first: step == 0))
+        }
+        // Six elements cannot fill a 4 x 4 tensor: the store refuses the row.
+        try writer.submit(Self.step(5, of: history, shape: [4, 4]))
+        // Whether the writer has met the bad step yet or not, it is reported no later than here.
+        var reported = false
+        for step in 6..<1_000 where !reported {
+            do { try writer.submit(Self.step(step, of: history)) } catch { reported = true }
+            if !reported { usleep(1_000) }
+        }
+        #expect(reported, "a later submit reports the failure")
+        let error = try #require(throws: StoreError.self) { try writer.finish() }
+        #expect("\(error)".contains("needs 16 elements"))
+        let store = history.store
+        #expect(try store.query("SELECT count(*), max(step) FROM run WHERE kind = 'train'").rows == [[.integer(5), .integer(4)]])
+        #expect(try store.query("PRAGMA integrity_check").rows == [[.text("ok")]])
+        // Nothing half-written stays, and the store takes writes again.
+        let next = TrainingWriter(store: store)
+        try next.submit(Self.step(0, of: history, first: true))
+        #expect(try next.finish().count == 1)
+    }
+
+    @Test func aCallWithoutStepsWritesNothing() throws {
+        let history = try Self.makeHistory()
+        #expect(try TrainingWriter(store: history.store).finish().isEmpty)
+        #expect(try history.store.query("SELECT count(*) FROM run").rows == [[.integer(0)]])
+    }
+}
