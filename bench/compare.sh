@@ -7,10 +7,11 @@
 #   bench/compare.sh                 # every workload (micrograd with its GC off, as the fairer peer)
 #   bench/compare.sh --quick         # smaller scalar_chain sizes, fewer runs, no micrograd GC-on
 #   bench/compare.sh --jax           # also JAX's tensor_mlp (float64)
-#   bench/compare.sh --no-build      # use the existing .build/release/gradbook
+#   bench/compare.sh --no-build      # use the existing release binary
 #
 # Environment: PEERS (default ../shared/bench/peers next to the repository, else
-# /work/shared/bench/peers), PEERS_VENV (default ~/.cache/gradbook-peers/venv), OUT.
+# /work/shared/bench/peers), PEERS_VENV (default ~/.cache/gradbook-peers/venv), OUT,
+# GRADBOOK (the binary to measure; default .build/release/gradbook, built here).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +28,7 @@ for arg in "$@"; do
         --quick) quick=1 ;;
         --jax) jax=1 ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -37,7 +38,7 @@ mkdir -p "$out"
 if (( build )); then
     (cd "$repo" && swift build -c release --product gradbook >&2)
 fi
-gradbook="$repo/.build/release/gradbook"
+gradbook="${GRADBOOK:-$repo/.build/release/gradbook}"
 
 if (( quick )); then
     sizes=(1000 10000 100000)

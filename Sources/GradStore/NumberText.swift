@@ -23,17 +23,7 @@ public enum NumberText {
         } else if value.isInfinite {
             output.append(contentsOf: (value < 0 ? "-9e999" : "9e999").utf8)
         } else {
-            var text = value.description
-            text.withUTF8 { bytes in
-                // Swift writes integral values as "4.0"; drop the ".0" (not in "4.0e+20": Swift
-                // never writes that form, its exponent form has no fraction for integers).
-                if bytes.count >= 2, bytes[bytes.count - 1] == UInt8(ascii: "0"),
-                   bytes[bytes.count - 2] == UInt8(ascii: ".") {
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<(bytes.count - 2)]))
-                } else {
-                    output.append(contentsOf: bytes)
-                }
-            }
+            ShortestDouble.appendJSON(value, to: &output)
         }
     }
 
