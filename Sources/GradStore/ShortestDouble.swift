@@ -92,8 +92,7 @@ enum ShortestDouble {
         let output: UInt64
         if vmIsTrailingZeros || vrIsTrailingZeros {
             // The rare general case: exact ties are possible.
-            while vp / 10 > vm / 10 {
-                vmIsTrailingZeros = vmIsTrailingZeros && vm % 10 == 0
+            func dropDigit() {
                 vrIsTrailingZeros = vrIsTrailingZeros && lastRemovedDigit == 0
                 lastRemovedDigit = vr % 10
                 vr /= 10
@@ -101,15 +100,12 @@ enum ShortestDouble {
                 vm /= 10
                 removed += 1
             }
+            while vp / 10 > vm / 10 {
+                vmIsTrailingZeros = vmIsTrailingZeros && vm % 10 == 0
+                dropDigit()
+            }
             if vmIsTrailingZeros {
-                while vm % 10 == 0 {
-                    vrIsTrailingZeros = vrIsTrailingZeros && lastRemovedDigit == 0
-                    lastRemovedDigit = vr % 10
-                    vr /= 10
-                    vp /= 10
-                    vm /= 10
-                    removed += 1
-                }
+                while vm % 10 == 0 { dropDigit() }
             }
             if vrIsTrailingZeros && lastRemovedDigit == 5 && vr % 2 == 0 {
                 // An exact tie rounds to even.
