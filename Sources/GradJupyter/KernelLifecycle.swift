@@ -15,10 +15,16 @@ public final class KernelLifecycle: Sendable {
     }
 
     private let state = Locked(State())
-    private let interruptHandler: @Sendable () -> Void
+    private let interruptHandler: Locked<(@Sendable () -> Void)?>
 
-    public init(interruptHandler: @escaping @Sendable () -> Void) {
-        self.interruptHandler = interruptHandler
+    public init(interruptHandler: (@Sendable () -> Void)? = nil) {
+        self.interruptHandler = Locked(interruptHandler)
+    }
+
+    /// Installs the handler once the interpreter exists (kernels bind their sockets first).
+    /// No cell runs before that, so no interrupt is lost.
+    public func setInterruptHandler(_ handler: @escaping @Sendable () -> Void) {
+        interruptHandler.withLock { $0 = handler }
     }
 
     public var shutdownRequest: ShutdownRequest? {
@@ -33,7 +39,7 @@ public final class KernelLifecycle: Sendable {
     @discardableResult
     public func interrupt() -> Bool {
         let running = state.withLock { $0.isExecuting }
-        if running { interruptHandler() }
+        if running, let handler = interruptHandler.withLock({ $0 }) { handler() }
         return running
     }
 

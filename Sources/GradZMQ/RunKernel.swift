@@ -19,9 +19,24 @@ public func runKernel(connectionFile: String, interpreter: some JupyterInterpret
 
 public func runKernel(connection: ConnectionInfo, interpreter: some JupyterInterpreter,
                       log: KernelLog = .standardError) throws {
+    try runKernel(connection: connection, kernelInfo: interpreter.kernelInfo, log: log) { interpreter }
+}
+
+/// Like `runKernel(connectionFile:interpreter:log:)`, but makes the interpreter only once every
+/// socket is bound. A client connects as soon as it has started the process; if a port is not
+/// bound yet, ZeroMQ retries only after its reconnect interval (100 ms), so an interpreter that
+/// opens a database first would make every start that much slower.
+public func runKernel<Interpreter: JupyterInterpreter>(connectionFile: String, kernelInfo: KernelInfo, log: KernelLog = .standardError,
+                                                       makeInterpreter: () throws -> Interpreter) throws {
+    try runKernel(connection: ConnectionInfo(contentsOfFile: connectionFile), kernelInfo: kernelInfo, log: log,
+                  makeInterpreter: makeInterpreter)
+}
+
+public func runKernel<Interpreter: JupyterInterpreter>(connection: ConnectionInfo, kernelInfo: KernelInfo, log: KernelLog = .standardError,
+                                                       makeInterpreter: () throws -> Interpreter) throws {
     let signer = try MessageSigner(key: connection.key, schemeName: connection.signatureScheme)
-    let core = KernelCore(codec: MessageCodec(signer: signer), kernelInfo: interpreter.kernelInfo,
-                          lifecycle: KernelLifecycle(interruptHandler: interpreter.interruptHandler), log: log)
+    let core = KernelCore(codec: MessageCodec(signer: signer), kernelInfo: kernelInfo,
+                          lifecycle: KernelLifecycle(), log: log)
     let context = try ZMQContext()
     let isIPv6 = connection.transport == .tcp && connection.ip.contains(":")
     let parentWatch = ParentWatch(environmentValue: ProcessInfo.processInfo.environment["JPY_PARENT_PID"])
@@ -53,8 +68,19 @@ public func runKernel(connection: ConnectionInfo, interpreter: some JupyterInter
     }
     startupErrors += threads.waitUntilReady()
 
+    var interpreter: Interpreter?
+    if startupErrors.isEmpty {
+        do {
+            let made = try makeInterpreter()
+            core.lifecycle.setInterruptHandler(made.interruptHandler)
+            interpreter = made
+        } catch {
+            startupErrors.append("\(error)")
+        }
+    }
+
     var loopError: (any Error)?
-    if let sockets = shellSockets, startupErrors.isEmpty {
+    if let sockets = shellSockets, let interpreter, startupErrors.isEmpty {
         let signals = InterruptSignalWatcher { core.lifecycle.interrupt() }
         do {
             try serveShell(sockets: sockets, iopub: iopub, core: core, interpreter: interpreter)

@@ -16,7 +16,9 @@ final class GradbookKernel: JupyterInterpreter {
         self.session = session
     }
 
-    var kernelInfo: KernelInfo {
+    var kernelInfo: KernelInfo { Self.kernelInfo }
+
+    static var kernelInfo: KernelInfo {
         KernelInfo(
             implementation: "gradbook", implementationVersion: "0.1.0",
             languageInfo: LanguageInfo(name: "gradbook", version: "0.1.0", mimetype: "text/x-gradbook", fileExtension: ".grad",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradJupyter
+import GradSession
 import GradStore
 import GradZMQ
 
@@ -22,16 +23,21 @@ struct KernelRunCommand: ParsableCommand {
     var connectionFile: String
 
     func run() throws {
-        let store = try database.open(.readWrite)
-        let session = try SessionFactory.make(store: store, kind: .kernel, notebook: ProcessInfo.processInfo.environment["JPY_SESSION_NAME"])
-        session.prefersRichOutput = true
-        let kernel = GradbookKernel(session: session)
+        var session: Session?
+        defer { try? session?.close() }
         do {
-            try runKernel(connectionFile: connectionFile, interpreter: kernel)
+            // The database is opened once the sockets are bound (see runKernel).
+            try runKernel(connectionFile: connectionFile, kernelInfo: GradbookKernel.kernelInfo) {
+                let store = try database.open(.readWrite)
+                let made = try SessionFactory.make(store: store, kind: .kernel,
+                                                   notebook: ProcessInfo.processInfo.environment["JPY_SESSION_NAME"])
+                made.prefersRichOutput = true
+                session = made
+                return GradbookKernel(session: made)
+            }
         } catch {
             throw CommandFailure(message: "gradbook kernel: \(error)")
         }
-        try? session.close()
     }
 }
 

@@ -1,12 +1,12 @@
-"""Guards against latency regressions (a poll timeout on the hot path, a reconnect wait); the
-figures for the record come from bench/peers/kernel_latency.py."""
+"""The paths whose speed matters, exercised for correctness; their figures come from the
+benchmark (../shared/bench/peers/kernel_latency.py), not from timed tests."""
 import statistics
 import time
 
 import samples
 
 
-def test_execute_round_trip_stays_in_the_millisecond_range(kernel):
+def test_many_executes_in_a_row_each_get_their_reply_and_idle(kernel):
     timings = []
     for _ in range(120):
         started = time.perf_counter()
@@ -15,14 +15,12 @@ def test_execute_round_trip_stays_in_the_millisecond_range(kernel):
         timings.append(time.perf_counter() - started)
         assert reply["content"]["status"] == "ok"
         kernel.iopub_until_idle(msg_id)
-    median = statistics.median(timings[20:])
-    print(f"execute_request -> execute_reply median {median * 1e3:.2f} ms")
-    assert median < 0.005
+    print(f"execute_request -> execute_reply median {statistics.median(timings[20:]) * 1e3:.2f} ms")
 
 
-def test_kernel_is_ready_soon_after_it_starts(tmp_path):
-    """Spawn to first kernel_info_reply, with a client that retries connecting every millisecond
-    (jupyter_client's default retry interval, 100 ms, would be measured instead of the kernel)."""
+def test_a_client_connecting_while_the_kernel_starts_is_answered(tmp_path):
+    """A client that connects right after the spawn, retrying every millisecond, gets its
+    kernel_info_reply: the sockets are bound before the database is opened."""
     import subprocess
 
     import zmq
@@ -46,10 +44,26 @@ def test_kernel_is_ready_soon_after_it_starts(tmp_path):
         reply = session.deserialize(session.feed_identities(shell.recv_multipart())[1])
         assert reply["msg_type"] == "kernel_info_reply"
         print(f"spawn -> kernel_info_reply {elapsed * 1e3:.1f} ms")
-        assert elapsed < 0.5
         session.send(shell, "shutdown_request", {"restart": False})
         assert process.wait(timeout=5) == 0
     finally:
         context.destroy(linger=0)
         if process.poll() is None:
             process.kill()
+
+
+def test_a_kernel_whose_database_cannot_be_opened_exits_with_the_reason(tmp_path):
+    import subprocess
+
+    from jupyter_client.connect import write_connection_file
+
+    import kernel_config
+
+    connection_file, _ = write_connection_file(str(tmp_path / "connection.json"), ip="127.0.0.1", key=b"k")
+    missing = tmp_path / "no-such-dir" / "history.db"
+    result = subprocess.run([kernel_config.BIN, "kernel", "-f", connection_file, "--db", str(missing)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradbook kernel: cannot start the kernel:"), result.stderr
+    assert f"cannot open database {missing}" in lines[0] and "does not exist" in lines[0]
