@@ -118,8 +118,10 @@ public enum MoonsMLPBenchmark {
     }
 
     static func loadJSON(_ path: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError("cannot read \(path): run from the repository, or pass --data with the folder holding moons.json and moons_init.json")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw BenchError("\(path) is not a JSON object")
         }
         return object
