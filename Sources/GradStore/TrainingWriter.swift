@@ -9,9 +9,9 @@ import Foundation
 /// TensorBoard's event writer does for PyTorch users.
 ///
 /// The store belongs to the writer from `init` until `finish()` returns: its owner must not
-/// use it in between. At most `capacity` steps wait; `submit` blocks while that many do, so
-/// a writer slower than the training loop slows the loop instead of holding every step in
-/// memory. A step that cannot be written stops the writer: the next `submit` and `finish()`
+/// use it in between. At most `capacity` steps, holding at most `valueBudget` numbers between
+/// them, wait; `submit` blocks beyond that, so a writer slower than the training loop slows the
+/// loop instead of holding every step in memory. A step that cannot be written stops the writer: the next `submit` and `finish()`
 /// throw that error, and the steps before it stay committed.
 public final class TrainingWriter: @unchecked Sendable {
     // @unchecked: `store` and `currentTrainID` are touched by the writer thread only, and by
@@ -32,10 +32,17 @@ public final class TrainingWriter: @unchecked Sendable {
             self.nodeIDs = nodeIDs
             self.values = values
         }
+
+        /// The numbers the step holds in full (what it costs to keep it queued).
+        var heldValues: Int {
+            values.reduce(0) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
+        }
     }
 
     private let store: RunStore
     private let capacity: Int
+    private let valueBudget: Int
+    private var queuedValues = 0
     private let condition = NSCondition()
     /// Queued steps from `pendingStart` on; the writer clears the ones it has taken.
     private var pending: [Step?] = []
@@ -48,9 +55,10 @@ public final class TrainingWriter: @unchecked Sendable {
     private var runIDs: [Int64] = []
 
     /// Starts the writer thread.
-    public init(store: RunStore, capacity: Int = 64) {
+    public init(store: RunStore, capacity: Int = 64, valueBudget: Int = 4_000_000) {
         self.store = store
         self.capacity = Swift.max(1, capacity)
+        self.valueBudget = valueBudget
         let thread = Thread { [self] in writeUntilClosed() }
         thread.name = "gradbook-training-writer"
         thread.start()
@@ -61,7 +69,10 @@ public final class TrainingWriter: @unchecked Sendable {
     public func submit(_ step: Step) throws {
         condition.lock()
         defer { condition.unlock() }
-        while failure == nil && pending.count - pendingStart >= capacity {
+        let held = step.heldValues
+        // One step always fits, however large: otherwise a big model could never record.
+        while failure == nil && pending.count > pendingStart
+            && (pending.count - pendingStart >= capacity || queuedValues &+ held > valueBudget) {
             condition.wait()
         }
         if let failure { throw failure }
@@ -70,6 +81,7 @@ public final class TrainingWriter: @unchecked Sendable {
             pendingStart = 0
         }
         pending.append(step)
+        queuedValues &+= held
         submitted += 1
         condition.broadcast()
     }
@@ -117,6 +129,7 @@ public final class TrainingWriter: @unchecked Sendable {
         guard pendingStart < pending.count, let step = pending[pendingStart] else { return nil }
         pending[pendingStart] = nil
         pendingStart += 1
+        queuedValues &-= step.heldValues
         condition.broadcast()
         return step
     }
@@ -138,5 +151,12 @@ public final class TrainingWriter: @unchecked Sendable {
             return try store.insertRun(run, nodeIDs: step.nodeIDs, values: step.values)
         }
         runIDs.append(runID)
+    }
+}
+
+private extension Optional where Wrapped == TensorData {
+    var heldValues: Int {
+        if case .full(let elements)? = self { return elements.count }
+        return 0
     }
 }

@@ -78,6 +78,18 @@ import Testing
         #expect(try next.finish().count == 1)
     }
 
+    @Test func stepsLargerThanTheValueBudgetAreQueuedOneAtATimeAndAllWritten() throws {
+        let history = try Self.makeHistory()
+        // Each step holds 12 numbers (value and grad of a 2 x 3 param): more than the budget.
+        let writer = TrainingWriter(store: history.store, capacity: 64, valueBudget: 10)
+        for step in 0..<30 {
+            try writer.submit(Self.step(step, of: history, first: step == 0))
+        }
+        #expect(try writer.finish().count == 30)
+        #expect(try history.store.query("SELECT count(*), count(DISTINCT step) FROM run WHERE kind = 'train'").rows
+                == [[.integer(30), .integer(30)]])
+    }
+
     @Test func aCallWithoutStepsWritesNothing() throws {
         let history = try Self.makeHistory()
         #expect(try TrainingWriter(store: history.store).finish().isEmpty)
