@@ -4,7 +4,7 @@ import GradStore
 import GradTensor
 
 /// One notebook session: it runs cells through the interpreter, handles magics, and records
-/// every cell, definition and run in the store, one transaction per statement.
+/// every cell, definition and run in the store, one transaction per statement that records.
 public final class Session {
     public let store: RunStore
     public let sessionID: Int64
@@ -120,7 +120,11 @@ public final class Session {
             let outcome = try interpreter.execute(statement, in: syntax, context: context)
             recorder.finishTraining()
             do {
-                try store.transaction { try recorder.record(outcome, cellID: cellID) }
+                // A statement with nothing to record (`6 * 7`) takes no write lock and commits
+                // nothing: its results live only in the cell's outputs, written by finishCell.
+                if recorder.hasRecords(outcome) {
+                    try store.transaction { try recorder.record(outcome, cellID: cellID) }
+                }
             } catch {
                 interpreter = saved
                 throw RuntimeError.session("the run history could not be written, so the statement was undone: \(error)", at: statement.span)

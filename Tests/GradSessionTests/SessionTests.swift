@@ -28,6 +28,21 @@ import Testing
         }
     }
 
+    @Test func aStatementThatRecordsNothingCommitsNoTransaction() throws {
+        let session = try makeSession()
+        let database = session.store.database
+        var before = database.transactionsCommitted
+        #expect(session.execute("6 * 7").result?.plain == "42")
+        // The cell row before it runs and its status after: nothing for the statement itself.
+        #expect(database.transactionsCommitted - before == 2)
+        before = database.transactionsCommitted
+        #expect(session.execute("x = 3\nx * 2").result?.plain == "6")
+        // The definition of x commits on its own (SPEC §3); `x * 2`, like `6 * 7`, records nothing.
+        #expect(database.transactionsCommitted - before == 3)
+        #expect(try scalar(session, "SELECT count(*) FROM cells WHERE status = 'ok'") == 2)
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE name = 'x'") == 1)
+    }
+
     @Test func seedValuesAndGradientsLandInRunValues() throws {
         let session = try makeSession()
         #expect(session.execute(Self.seed).status == .ok)
