@@ -45,7 +45,8 @@ final class GradbookKernel: JupyterInterpreter {
         }
         let progress = ProgressDisplay(publisher: publisher, executionCount: executionCount)
         session.progressHandler = { progress.update($0) }
-        let result = session.execute(code, storeHistory: storeHistory && !silent)
+        // The cell's outcome is written in executeReplied, once the client has its answer.
+        let result = session.executeDeferringFinish(code, storeHistory: storeHistory && !silent)
         session.outputHandler = { _ in }
         session.progressHandler = { _ in }
         if let value = result.result { publisher.result(Self.bundle(value)) }
@@ -54,6 +55,12 @@ final class GradbookKernel: JupyterInterpreter {
             return .error(ExecutionError(ename: result.errorName ?? "Error", evalue: result.errorMessage ?? "", traceback: traceback))
         }
         return .ok(payload: pages)
+    }
+
+    func executeReplied(publisher: OutputPublisher) {
+        if let error = session.finishDeferredCell() {
+            publisher.stream(.stderr, "gradbook: the cell ran, but its outcome could not be recorded: \(error)\n")
+        }
     }
 
     func complete(code: String, cursorPos: String.Index) -> CompletionResult {
