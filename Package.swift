@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "GradSessionTests", dependencies: ["GradSession"]),
         .testTarget(name: "GradREPLTests", dependencies: ["GradREPL"]),
         .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook"]),
-        .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter"]),
+        .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

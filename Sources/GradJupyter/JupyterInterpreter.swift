@@ -16,6 +16,10 @@ public protocol JupyterInterpreter {
     func execute(code: String, silent: Bool, storeHistory: Bool, executionCount: Int,
                  publisher: OutputPublisher) -> ExecuteOutcome
 
+    /// Called after the execute_reply has gone out and before `idle`, for work the reply need
+    /// not wait for; what it publishes still reaches the client under the same request.
+    func executeReplied(publisher: OutputPublisher)
+
     /// Completions at `cursorPos`, an index into `code` (the dispatcher converts the protocol's
     /// code-point offsets both ways).
     func complete(code: String, cursorPos: String.Index) -> CompletionResult
@@ -41,6 +45,8 @@ public protocol JupyterInterpreter {
 }
 
 extension JupyterInterpreter {
+    public func executeReplied(publisher: OutputPublisher) {}
+
     public func evaluateUserExpression(_ expression: String) -> UserExpressionResult {
         .error(ExecutionError(ename: "NotImplementedError", evalue: "user_expressions are not supported", traceback: []))
     }

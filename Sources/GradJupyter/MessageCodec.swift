@@ -55,11 +55,16 @@ public struct MessageCodec: Sendable {
         let signature = frames[delimiter + 1]
         let signed = Array(frames[(delimiter + 2)...(delimiter + 5)])
         guard signer.isValid(signature: signature, for: signed) else { return .failure(.badSignature) }
-        guard replayGuard.admit(signature) else { return .failure(.replayedSignature) }
+        guard replayGuard.admit(Self.lowercasedHex(signature)) else { return .failure(.replayedSignature) }
 
         let names = ["header", "parent_header", "metadata", "content"]
         var objects: [[String: JSONValue]] = []
         for (name, bytes) in zip(names, signed) {
+            // Requests carry an empty parent header and metadata: no parse needed.
+            if bytes.count == 2, bytes[0] == UInt8(ascii: "{"), bytes[1] == UInt8(ascii: "}") {
+                objects.append([:])
+                continue
+            }
             let value: JSONValue
             do {
                 value = try JSONParser.parse(bytes)
@@ -81,6 +86,14 @@ public struct MessageCodec: Sendable {
             content: objects[3],
             buffers: Array(frames[(delimiter + 6)...])
         ))
+    }
+
+    /// Hex digits are accepted in either case, so the replay memory keeps one spelling: otherwise
+    /// a captured message replayed with its signature upper-cased would pass as new.
+    static func lowercasedHex(_ hex: [UInt8]) -> [UInt8] {
+        let upper = UInt8(ascii: "A")...UInt8(ascii: "F")
+        guard hex.contains(where: { upper.contains($0) }) else { return hex }
+        return hex.map { upper.contains($0) ? $0 | 0x20 : $0 }
     }
 
     /// A fresh header, serialized (the same JSON `JSONWriter` would write for the dictionary).

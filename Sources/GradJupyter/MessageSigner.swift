@@ -20,16 +20,16 @@ public struct MessageSigner: Sendable {
         }
     }
 
-    /// Raw key bytes: swift-crypto's `SymmetricKey` is not `Sendable`, so one is made per verification.
-    private let keyBytes: [UInt8]
     /// The key XOR ipad / opad, padded to the hash's block size (RFC 2104), computed once so that
-    /// signing the kernel's own messages costs two hash passes and no key setup.
+    /// signing and verifying a message costs two hash passes and no key setup (swift-crypto's
+    /// `HMAC(key:)` would hash the pads again, and allocate, for every message).
     private let innerPad: [UInt8]
     private let outerPad: [UInt8]
     public let scheme: Scheme
+    public let isSigning: Bool
 
     public init(key: [UInt8], scheme: Scheme = .hmacSHA256) {
-        self.keyBytes = key
+        self.isSigning = !key.isEmpty
         self.scheme = scheme
         let blockSize = scheme == .hmacSHA256 ? SHA256.blockByteCount : SHA512.blockByteCount
         var block = key.count > blockSize
@@ -39,18 +39,12 @@ public struct MessageSigner: Sendable {
         outerPad = block.map { $0 ^ 0x5C }
     }
 
-    private var key: SymmetricKey? {
-        keyBytes.isEmpty ? nil : SymmetricKey(data: keyBytes)
-    }
-
     public init(key: String, schemeName: String) throws(SchemeError) {
         // An empty scheme is allowed when there is no key: older connection files omit it.
         let name = schemeName.isEmpty ? Scheme.hmacSHA256.rawValue : schemeName
         guard let scheme = Scheme(rawValue: name) else { throw .unsupported(schemeName) }
         self.init(key: Array(key.utf8), scheme: scheme)
     }
-
-    public var isSigning: Bool { !keyBytes.isEmpty }
 
     /// The hex signature for the four signed frames, or "" when there is no key.
     public func signature(for parts: [[UInt8]]) -> [UInt8] {
@@ -74,16 +68,24 @@ public struct MessageSigner: Sendable {
 
     /// Whether `signature` (hex, as received) authenticates `parts`. Constant-time in the digest.
     public func isValid(signature: [UInt8], for parts: [[UInt8]]) -> Bool {
-        guard let key else { return true }
-        guard let digest = Self.bytes(fromHex: signature) else { return false }
-        var signed: [UInt8] = []
-        signed.reserveCapacity(parts.reduce(0) { $0 &+ $1.count })
-        for part in parts { signed.append(contentsOf: part) }
+        guard isSigning else { return true }
+        guard let received = Self.bytes(fromHex: signature) else { return false }
         switch scheme {
-        case .hmacSHA256:
-            return HMAC<SHA256>.isValidAuthenticationCode(digest, authenticating: signed, using: key)
-        case .hmacSHA512:
-            return HMAC<SHA512>.isValidAuthenticationCode(digest, authenticating: signed, using: key)
+        case .hmacSHA256: return Self.constantTimeEqual(mac(SHA256.self, parts), received)
+        case .hmacSHA512: return Self.constantTimeEqual(mac(SHA512.self, parts), received)
+        }
+    }
+
+    /// Compares every byte whatever the first difference, so the time taken says nothing about
+    /// how much of a forged signature was right. Only a length mismatch returns early; lengths
+    /// are public. (swift-crypto's `Digest == DataProtocol` is constant-time too, but its generic
+    /// path costs more than the MAC itself.)
+    static func constantTimeEqual<Code: Digest>(_ code: Code, _ bytes: [UInt8]) -> Bool {
+        code.withUnsafeBytes { computed in
+            guard computed.count == bytes.count else { return false }
+            var difference: UInt8 = 0
+            for index in 0..<bytes.count { difference |= computed[index] ^ bytes[index] }
+            return difference == 0
         }
     }
 

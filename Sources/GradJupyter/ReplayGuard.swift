@@ -2,9 +2,19 @@
 /// on the wire is dropped, as jupyter_client does for the kernel's messages. Bounded: the oldest
 /// signature is forgotten once `capacity` are held.
 public final class ReplayGuard: Sendable {
+    /// A signature as a set member, hashed as one block of bytes: `[UInt8]`'s own `Hashable`
+    /// feeds the hasher byte by byte, for every message.
+    private struct Signature: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
     private struct State {
-        var seen: Set<[UInt8]> = []
-        var order: [[UInt8]] = []
+        var seen: Set<Signature> = []
+        var order: [Signature] = []
         var oldest = 0
     }
 
@@ -18,9 +28,9 @@ public final class ReplayGuard: Sendable {
     /// Records `signature`; false if it was already seen. Empty signatures (no key) are never recorded.
     public func admit(_ signature: [UInt8]) -> Bool {
         if signature.isEmpty { return true }
+        let signature = Signature(bytes: signature)
         return state.withLock { state in
-            guard !state.seen.contains(signature) else { return false }
-            state.seen.insert(signature)
+            guard state.seen.insert(signature).inserted else { return false }
             if state.order.count < capacity {
                 state.order.append(signature)
             } else {

@@ -118,6 +118,7 @@ public final class ShellDispatcher {
             scope.reply("execute_reply", reply, metadata: ["status": "error"])
             state.executeFinished(failed: true, stopOnError: stopOnError)
         }
+        interpreter.executeReplied(publisher: publisher)
     }
 
     private func complete(_ scope: RequestScope) {

@@ -26,6 +26,11 @@ final class GraphRecorder {
         nodeRecordIDs = [:]
     }
 
+    /// Whether `record` would write anything for `outcome`.
+    func hasRecords(_ outcome: StatementOutcome) -> Bool {
+        !outcome.definitions.isEmpty || !outcome.runs.isEmpty
+    }
+
     /// Records one statement's definitions and runs. The caller wraps it in a transaction.
     func record(_ outcome: StatementOutcome, cellID: Int64) throws {
         for definition in outcome.definitions {

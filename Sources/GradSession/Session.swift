@@ -4,7 +4,7 @@ import GradStore
 import GradTensor
 
 /// One notebook session: it runs cells through the interpreter, handles magics, and records
-/// every cell, definition and run in the store, one transaction per statement.
+/// every cell, definition and run in the store, one transaction per statement that records.
 public final class Session {
     public let store: RunStore
     public let sessionID: Int64
@@ -39,33 +39,97 @@ public final class Session {
     public func close() throws {
         guard !closed else { return }
         closed = true
+        if let error = finishDeferredCell() { throw error }
         try store.endSession(sessionID)
     }
 
     /// Runs a cell. `origin` and `lineOffset` place error locations in the file the cell came from.
     @discardableResult
     public func execute(_ source: String, origin: String? = nil, lineOffset: Int = 0, storeHistory: Bool = true) -> CellResult {
+        switch runCell(source, origin: origin, lineOffset: lineOffset, storeHistory: storeHistory) {
+        case .unrecorded(let result):
+            return result
+        case .ran(var ran):
+            do {
+                try writeOutcome(of: ran)
+            } catch {
+                ran.cell.fail(name: "DatabaseError", message: "\(error)", rendered: "error: cannot record the cell: \(error)")
+            }
+            return ran.cell.result(duration: ran.duration)
+        }
+    }
+
+    /// Runs a cell like `execute` but returns before its outcome (status, error, outputs,
+    /// duration) is written: until `finishDeferredCell()` its row reads as running (status NULL).
+    /// The Jupyter kernel answers the request first and writes right after, before it reports
+    /// `idle`, so the client does not wait for that commit. Each statement's records are
+    /// committed as the statement ends, as always.
+    public func executeDeferringFinish(_ source: String, storeHistory: Bool = true) -> CellResult {
+        switch runCell(source, origin: nil, lineOffset: 0, storeHistory: storeHistory) {
+        case .unrecorded(let result):
+            return result
+        case .ran(let ran):
+            deferredCell = ran
+            return ran.cell.result(duration: ran.duration)
+        }
+    }
+
+    /// Writes the outcome of the cell `executeDeferringFinish` ran (nothing when none is waiting);
+    /// returns the error if it could not be written. Running another cell, and `close`, do this
+    /// first.
+    @discardableResult
+    public func finishDeferredCell() -> (any Error)? {
+        guard let ran = deferredCell else { return nil }
+        deferredCell = nil
+        do {
+            try writeOutcome(of: ran)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// A cell that has run, with the time it took, whose outcome is still to be written.
+    private struct RanCell {
+        var cell: CellRun
+        var duration: Double
+    }
+
+    private enum CellStart {
+        case ran(RanCell)
+        /// The cell's row could not be written, so the cell did not run: nothing it defined could
+        /// have been recorded.
+        case unrecorded(CellResult)
+    }
+
+    private var deferredCell: RanCell?
+
+    /// Records the cell as running, then runs it.
+    private func runCell(_ source: String, origin: String?, lineOffset: Int, storeHistory: Bool) -> CellStart {
         let started = Clock.now()
         if storeHistory { executionCount += 1 }
         let number = max(executionCount, 1)
         var cell = CellRun(source: source, origin: origin, lineOffset: lineOffset, executionCount: number)
         do {
+            if let error = finishDeferredCell() {
+                throw PreviousCellUnrecorded(underlying: error)
+            }
             cell.cellID = try store.beginCell(sessionID: sessionID, executionCount: storeHistory ? number : nil, source: source)
         } catch {
             cell.fail(name: "DatabaseError", message: "\(error)", rendered: "error: cannot record the cell: \(error)")
-            return cell.result(duration: Clock.now() - started)
+            return .unrecorded(cell.result(duration: Clock.now() - started))
         }
         run(&cell)
-        let duration = Clock.now() - started
-        do {
-            try store.finishCell(cell.cellID, status: cell.status == .ok ? .ok : .error, error: cell.errorText,
-                                 outputsJSON: OutputsJSON.encode(cell.outputs, result: cell.result, executionCount: number, errorName: cell.errorName,
-                                                                 errorMessage: cell.errorMessage, errorText: cell.errorText),
-                                 durationMs: duration * 1000)
-        } catch {
-            cell.fail(name: "DatabaseError", message: "\(error)", rendered: "error: cannot record the cell: \(error)")
-        }
-        return cell.result(duration: duration)
+        return .ran(RanCell(cell: cell, duration: Clock.now() - started))
+    }
+
+    private func writeOutcome(of ran: RanCell) throws {
+        let cell = ran.cell
+        try store.finishCell(cell.cellID, status: cell.status == .ok ? .ok : .error, error: cell.errorText,
+                             outputsJSON: OutputsJSON.encode(cell.outputs, result: cell.result, executionCount: cell.executionCount,
+                                                             errorName: cell.errorName, errorMessage: cell.errorMessage,
+                                                             errorText: cell.errorText),
+                             durationMs: ran.duration * 1000)
     }
 
     private func run(_ cell: inout CellRun) {
@@ -133,7 +197,11 @@ public final class Session {
                 throw RuntimeError.session("train stopped: the run history could not be written, so the statement was undone: \(error)", at: statement.span)
             }
             do {
-                try store.transaction { try recorder.record(outcome, cellID: cellID) }
+                // A statement with nothing to record (`6 * 7`) takes no write lock and commits
+                // nothing: its results live only in the cell's outputs, written by finishCell.
+                if recorder.hasRecords(outcome) {
+                    try store.transaction { try recorder.record(outcome, cellID: cellID) }
+                }
             } catch {
                 interpreter = saved
                 throw RuntimeError.session("the run history could not be written, so the statement was undone: \(error)", at: statement.span)
@@ -230,4 +298,10 @@ extension RuntimeError {
     static func session(_ message: String, at span: SourceSpan?, fixIt: String? = nil) -> RuntimeError {
         RuntimeError(diagnostic: Diagnostic(id: "E0401", severity: .error, message: message, span: span, notes: [], fixIt: fixIt))
     }
+}
+
+/// A deferred cell outcome that was never written stops the next cell from being recorded on top.
+struct PreviousCellUnrecorded: Error, CustomStringConvertible {
+    let underlying: any Error
+    var description: String { "the previous cell's outcome could not be written: \(underlying)" }
 }

@@ -18,6 +18,9 @@ public final class Database {
     let handle: OpaquePointer
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
+    /// Top-level transactions committed through `transaction`: what a piece of work costs in
+    /// commits (each one takes the write lock and appends to the WAL).
+    public private(set) var transactionsCommitted = 0
     /// Called after every rollback this wrapper performs, so owners can drop cached row ids.
     var rollbackObserver: (() -> Void)?
 
@@ -228,7 +231,7 @@ public final class Database {
         }
         // IMMEDIATE takes the write lock now, so a second writer waits (busy_timeout) here
         // rather than failing at its first write with SQLITE_BUSY_SNAPSHOT.
-        try execute("BEGIN IMMEDIATE")
+        try executeCached("BEGIN IMMEDIATE")
         let result: T
         do {
             result = try body()
@@ -237,12 +240,22 @@ public final class Database {
             throw error
         }
         do {
-            try execute("COMMIT")
+            try executeCached("COMMIT")
         } catch {
             rollbackQuietly()
             throw error
         }
+        transactionsCommitted &+= 1
         return result
+    }
+
+    /// Runs a statement without arguments or rows through the statement cache: transaction
+    /// control runs several times per cell, and `execute` (sqlite3_exec) would compile it
+    /// again every time.
+    private func executeCached(_ sql: String) throws {
+        let statement = try cachedStatement(sql)
+        defer { statement.reset() }
+        while try statement.step() {}
     }
 
     /// Runs `body` inside a savepoint; on error, rolls back to it and rethrows.
@@ -250,7 +263,7 @@ public final class Database {
         savepointDepth &+= 1
         defer { savepointDepth &-= 1 }
         let name = "gradbook_\(savepointDepth)"
-        try execute("SAVEPOINT \(name)")
+        try executeCached("SAVEPOINT \(name)")
         let result: T
         do {
             result = try body()
@@ -260,7 +273,7 @@ public final class Database {
             rollbackObserver?()
             throw error
         }
-        try execute("RELEASE \(name)")
+        try executeCached("RELEASE \(name)")
         return result
     }
 

@@ -39,6 +39,7 @@ enum ControlLoop {
                     while let frames = try control.receive(dontWait: true) {
                         dispatcher.receive(frames)
                     }
+                    iopub.welcomeAfterSends()
                 }
                 if let parentWatch, parentWatch.parentIsGone, core.lifecycle.shutdownRequest == nil {
                     core.log("the process that started the kernel is gone; shutting down")

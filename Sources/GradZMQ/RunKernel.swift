@@ -144,6 +144,7 @@ private func serveShell(sockets: ShellSockets, iopub: IOPubSocket, core: KernelC
     }
     do {
         while core.lifecycle.shutdownRequest == nil {
+            iopub.welcomeAfterSends()
             let readable = try ZMQSocket.poll([sockets.shell, sockets.wake])
             if readable[1] {
                 _ = try sockets.wake.receive(dontWait: true)

@@ -1,4 +1,7 @@
 import GradJupyter
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One thread's way out: its own reply socket (shell or control ROUTER) and the shared IOPub socket.
 final class ZMQTransport: KernelTransport {
@@ -27,6 +30,10 @@ final class ZMQTransport: KernelTransport {
         }
         do {
             try socket.send(frames)
+            // The reply is queued: let libzmq's I/O thread, waiting on this CPU without
+            // preempting us (see ZMQContext), send it and the outputs before it now, rather than
+            // after the work that follows a reply (recording the cell, publishing idle).
+            sched_yield()
         } catch let error as ZMQError where error.isTerminated {
             return
         } catch {

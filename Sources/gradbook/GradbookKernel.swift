@@ -47,7 +47,8 @@ final class GradbookKernel: JupyterInterpreter {
         }
         let progress = ProgressDisplay(publisher: publisher, executionCount: executionCount)
         session.progressHandler = { progress.update($0) }
-        let result = session.execute(code, storeHistory: storeHistory && !silent)
+        // The cell's outcome is written in executeReplied, once the client has its answer.
+        let result = session.executeDeferringFinish(code, storeHistory: storeHistory && !silent)
         session.outputHandler = { _ in }
         session.progressHandler = { _ in }
         if let value = result.result { publisher.result(Self.bundle(value)) }
@@ -56,6 +57,12 @@ final class GradbookKernel: JupyterInterpreter {
             return .error(ExecutionError(ename: result.errorName ?? "Error", evalue: result.errorMessage ?? "", traceback: traceback))
         }
         return .ok(payload: pages)
+    }
+
+    func executeReplied(publisher: OutputPublisher) {
+        if let error = session.finishDeferredCell() {
+            publisher.stream(.stderr, "gradbook: the cell ran, but its outcome could not be recorded: \(error)\n")
+        }
     }
 
     func complete(code: String, cursorPos: String.Index) -> CompletionResult {
@@ -113,27 +120,29 @@ final class GradbookKernel: JupyterInterpreter {
 /// at most ten times a second and always at the end.
 final class ProgressDisplay {
     private let publisher: OutputPublisher
-    private let displayID: String
-    private var shown = false
+    private let executionCount: Int
+    /// Made at the first update: most cells never train, and a random id costs system calls.
+    private var displayID: String?
     private var lastUpdate = 0.0
 
     init(publisher: OutputPublisher, executionCount: Int) {
         self.publisher = publisher
-        displayID = "gradbook-train-\(executionCount)-\(UUID().uuidString.prefix(8))"
+        self.executionCount = executionCount
     }
 
     func update(_ progress: TrainingProgress) {
         let now = ProcessInfo.processInfo.systemUptime
-        guard !shown || progress.finished || now - lastUpdate >= 0.1 else { return }
+        guard displayID == nil || progress.finished || now - lastUpdate >= 0.1 else { return }
         lastUpdate = now
         let rate = progress.elapsedSeconds > 0 ? Double(progress.step) / progress.elapsedSeconds : 0
         let text = "train \(progress.target): step \(progress.step)/\(progress.totalSteps)  loss \(formatScalar(progress.loss))  \(Int(rate.rounded())) steps/s"
         let data: MimeBundle = ["text/plain": .string(text)]
-        if shown {
+        if let displayID {
             publisher.updateDisplay(data, displayID: displayID)
         } else {
+            let displayID = "gradbook-train-\(executionCount)-\(UUID().uuidString.prefix(8))"
             publisher.display(data, displayID: displayID)
-            shown = true
+            self.displayID = displayID
         }
     }
 }

@@ -41,6 +41,18 @@ import Testing
         #expect(reply?["user_expressions"] == [:])
     }
 
+    @Test func workAfterTheReplyComesBeforeIdleForEveryCellThatRan() {
+        let harness = Harness()
+        let late = harness.execute("late")
+        #expect(late.map(\.msgType) == ["status", "execute_input", "execute_reply", "stream", "status"])
+        #expect(late.first("stream")?.content == ["name": "stderr", "text": "after the reply"])
+        _ = harness.execute("result 1", silent: true)
+        _ = harness.execute("fail oops")
+        // A cell aborted after the failure never ran, so nothing follows its reply.
+        #expect(harness.execute("late aborted").first("execute_reply")?.content["status"] == "aborted")
+        #expect(harness.interpreter.replied.current == ["late", "result 1", "fail oops"])
+    }
+
     @Test func executionCountAdvancesOnlyForStoredNonSilentCells() {
         let harness = Harness()
         #expect(harness.execute("ok").first("execute_reply")?.content["execution_count"] == 1)

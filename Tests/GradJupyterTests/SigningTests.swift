@@ -1,3 +1,4 @@
+import Crypto
 import GradJupyter
 import Testing
 
@@ -22,8 +23,44 @@ import Testing
         let signer = MessageSigner(key: Array(String(repeating: letter, count: length).utf8), scheme: scheme)
         let signature = signer.signature(for: parts)
         #expect(String(decoding: signature, as: UTF8.self) == expected)
-        // Verification goes through swift-crypto's own HMAC: both agree.
         #expect(signer.isValid(signature: signature, for: parts))
+    }
+
+    /// One signer serves every message of a connection: its precomputed pads must give, message
+    /// after message, what a fresh swift-crypto `HMAC` gives, and accept exactly that.
+    @Test(arguments: [MessageSigner.Scheme.hmacSHA256, .hmacSHA512])
+    func aReusedSignerAgreesWithAFreshHMAC(scheme: MessageSigner.Scheme) {
+        var generator = SplitMix(seed: 7)
+        for keyLength in [1, 16, 63, 64, 65, 127, 128, 129, 300] {
+            let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let signer = MessageSigner(key: key, scheme: scheme)
+            for _ in 0..<20 {
+                let message = (0..<4).map { _ in
+                    (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                }
+                let expected = Self.freshHMAC(scheme, key: key, parts: message)
+                let signature = signer.signature(for: message)
+                #expect(signature == expected)
+                #expect(signer.isValid(signature: expected, for: message))
+                // A change anywhere in the digest is caught (the comparison looks at every byte).
+                for position in stride(from: 0, to: expected.count, by: 7) {
+                    var forged = expected
+                    forged[position] = forged[position] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+                    #expect(!signer.isValid(signature: forged, for: message))
+                }
+            }
+        }
+    }
+
+    static func freshHMAC(_ scheme: MessageSigner.Scheme, key: [UInt8], parts: [[UInt8]]) -> [UInt8] {
+        let joined = parts.flatMap { $0 }
+        let symmetricKey = SymmetricKey(data: key)
+        let code: [UInt8] = switch scheme {
+        case .hmacSHA256: Array(HMAC<SHA256>.authenticationCode(for: joined, using: symmetricKey))
+        case .hmacSHA512: Array(HMAC<SHA512>.authenticationCode(for: joined, using: symmetricKey))
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        return code.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }
     }
 
     @Test func verifiesOnlyTheRightSignature() {
@@ -69,6 +106,13 @@ import Testing
         #expect(message.msgType == "kernel_info_request")
         #expect(message.header["version"] == "5.3")
         #expect(codec.decode(frames) == .failure(.replayedSignature))
+        // Hex is accepted in either case; the same signature upper-cased is still a replay.
+        var shouted = frames
+        if let delimiter = frames.firstIndex(of: messageDelimiter) {
+            shouted[delimiter + 1] = Array(String(decoding: frames[delimiter + 1], as: UTF8.self).uppercased().utf8)
+        }
+        #expect(shouted != frames)
+        #expect(codec.decode(shouted) == .failure(.replayedSignature))
         #expect(codec.decode(Array(frames.dropFirst(2))) == .failure(.missingDelimiter))
         #expect(codec.decode(Array(frames.dropLast())) == .failure(.tooFewFrames(4)))
         let unsigned = MessageCodec(signer: MessageSigner(key: []))
@@ -129,5 +173,20 @@ import Testing
         #expect(groups == [8, 4, 4, 4, 12])
         #expect(Array(uuid)[14] == "4", "version 4")
         #expect("89ab".contains(Array(uuid)[19]), "RFC 4122 variant")
+    }
+}
+
+/// A small deterministic generator, so a failing case can be rerun.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
     }
 }

@@ -46,6 +46,8 @@ final class ScriptedInterpreter: JupyterInterpreter, Sendable {
     let calls = Locked<[Call]>([])
     let shutdowns = Locked<[Bool]>([])
     let historyRequests = Locked<[HistoryRequest]>([])
+    /// The code of each cell whose `executeReplied` came.
+    let replied = Locked<[String]>([])
     private let interrupted = Locked(false)
     /// Set while a `wait` cell runs, so a test knows when to interrupt it.
     let waiting = Locked(false)
@@ -95,6 +97,13 @@ final class ScriptedInterpreter: JupyterInterpreter, Sendable {
             break
         }
         return .ok()
+    }
+
+    /// A `late` cell publishes one more stream once it has been answered.
+    func executeReplied(publisher: OutputPublisher) {
+        guard let code = calls.current.last?.code else { return }
+        replied.withLock { $0.append(code) }
+        if code.hasPrefix("late") { publisher.stream(.stderr, "after the reply") }
     }
 
     /// Completes the identifier before the cursor with "alpha", to check code-point cursors.

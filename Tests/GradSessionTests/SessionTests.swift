@@ -28,6 +28,46 @@ import Testing
         }
     }
 
+    @Test func aStatementThatRecordsNothingCommitsNoTransaction() throws {
+        let session = try makeSession()
+        let database = session.store.database
+        var before = database.transactionsCommitted
+        #expect(session.execute("6 * 7").result?.plain == "42")
+        // The cell row before it runs and its status after: nothing for the statement itself.
+        #expect(database.transactionsCommitted - before == 2)
+        before = database.transactionsCommitted
+        #expect(session.execute("x = 3\nx * 2").result?.plain == "6")
+        // The definition of x commits on its own (SPEC §3); `x * 2`, like `6 * 7`, records nothing.
+        #expect(database.transactionsCommitted - before == 3)
+        #expect(try scalar(session, "SELECT count(*) FROM cells WHERE status = 'ok'") == 2)
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE name = 'x'") == 1)
+    }
+
+    @Test func aDeferredCellReadsAsRunningUntilItsOutcomeIsWritten() throws {
+        let session = try makeSession()
+        let statusSQL = "SELECT coalesce(status, 'running') FROM cells ORDER BY cell_id DESC LIMIT 1"
+        func lastStatus() throws -> SQLValue? { try session.store.query(statusSQL).rows.first?.first }
+        let result = session.executeDeferringFinish("x = 2\nx * 21")
+        #expect(result.status == .ok && result.result?.plain == "42")
+        // The statement's own record is committed already; only the cell's outcome waits.
+        #expect(try lastStatus() == .text("running"))
+        #expect(try scalar(session, "SELECT count(*) FROM nodes WHERE name = 'x'") == 1)
+        #expect(session.finishDeferredCell() == nil)
+        #expect(try lastStatus() == .text("ok"))
+        #expect(try session.store.query("SELECT outputs FROM cells ORDER BY cell_id DESC LIMIT 1").rows.first?.first?.textValue?
+            .contains("42") == true)
+        #expect(session.finishDeferredCell() == nil, "nothing left to write")
+        // Running another cell, or closing, writes a pending outcome first.
+        _ = session.executeDeferringFinish("1 +")
+        #expect(try lastStatus() == .text("running"))
+        #expect(session.execute("3").result?.plain == "3")
+        #expect(try session.store.query("SELECT status FROM cells ORDER BY cell_id").rows.map { $0.first }
+            == [.text("ok"), .text("error"), .text("ok")])
+        _ = session.executeDeferringFinish("4")
+        try session.close()
+        #expect(try lastStatus() == .text("ok"))
+    }
+
     @Test func seedValuesAndGradientsLandInRunValues() throws {
         let session = try makeSession()
         #expect(session.execute(Self.seed).status == .ok)

@@ -3,6 +3,8 @@ benchmark (../shared/bench/peers/kernel_latency.py), not from timed tests."""
 import statistics
 import time
 
+import pytest
+
 import samples
 
 
@@ -67,3 +69,42 @@ def test_a_kernel_whose_database_cannot_be_opened_exits_with_the_reason(tmp_path
     lines = result.stderr.strip().splitlines()
     assert lines == [f"gradbook kernel: cannot start the kernel: cannot open database {missing}: "
                      f"directory {missing.parent} does not exist"], result.stderr
+
+
+def test_the_cell_is_recorded_by_the_time_the_kernel_is_idle(start_kernel, tmp_path):
+    """The kernel commits the cell's outcome after execute_reply (so the reply does not wait for
+    it) but before idle: a client that has seen idle reads the finished cell."""
+    import sqlite3
+
+    work = tmp_path / "db"
+    work.mkdir()
+    kernel = start_kernel(cwd=str(work))
+    for _ in range(20):
+        reply, _ = kernel.execute(samples.SIX_TIMES_SEVEN)
+        assert reply["content"]["status"] == "ok"
+        db = sqlite3.connect(f"file:{work / 'gradbook.db'}?mode=ro", uri=True)
+        try:
+            status, outputs = db.execute("SELECT status, outputs FROM cells ORDER BY cell_id DESC LIMIT 1").fetchone()
+        finally:
+            db.close()
+        assert status == "ok"
+        assert '"42"' in outputs
+
+
+def test_libzmq_io_thread_does_not_preempt_the_shell_thread(kernel):
+    """libzmq's I/O thread is woken by every message the kernel sends; as a SCHED_BATCH thread it
+    does not preempt the thread running the cell (an execute request otherwise paid about three
+    context switches before its reply)."""
+    import os
+    import pathlib
+
+    tasks = pathlib.Path(f"/proc/{kernel.pid}/task")
+    if not tasks.is_dir() or not hasattr(os, "SCHED_BATCH"):
+        pytest.skip("needs Linux")
+    policies = {}
+    for task in tasks.iterdir():
+        name = (task / "comm").read_text().strip()
+        policies.setdefault(name, set()).add(os.sched_getscheduler(int(task.name)))
+    io_threads = {name: policy for name, policy in policies.items() if name.startswith("ZMQbg/IO")}
+    assert io_threads and all(policy == {os.SCHED_BATCH} for policy in io_threads.values())
+    assert os.sched_getscheduler(kernel.pid) == os.SCHED_OTHER, "the shell thread keeps the normal policy"
