@@ -15,6 +15,7 @@ public enum OpenMode: Sendable, Equatable {
 public final class Database {
     public let path: String
     public let mode: OpenMode
+    private let usesWriteAheadLog: Bool
     let handle: OpaquePointer
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
@@ -33,9 +34,12 @@ public final class Database {
 
     /// Opens (read-write: creating) the database at `path`, or `:memory:`.
     /// - Parameter busyTimeout: seconds a writer waits for another writer's lock before failing.
-    public init(path: String, mode: OpenMode = .readWrite, busyTimeout: Double = 5) throws {
+    /// - Parameter usesWriteAheadLog: switch a read-write file to WAL now; a caller that must first
+    ///   check whose file it is passes false and calls `enableWriteAheadLog()` afterwards.
+    public init(path: String, mode: OpenMode = .readWrite, busyTimeout: Double = 5, usesWriteAheadLog: Bool = true) throws {
         self.path = path
         self.mode = mode
+        self.usesWriteAheadLog = usesWriteAheadLog
         try Database.checkLocation(path: path, mode: mode)
 
         var opened: OpaquePointer?
@@ -96,16 +100,21 @@ public final class Database {
             if sqlite3_db_readonly(handle, "main") == 1 {
                 throw SQLiteError(code: SQLITE_READONLY, message: "the file is read-only (no write permission)")
             }
-            if !isInMemory {
-                let journal = try scalarText("PRAGMA journal_mode = WAL")
-                guard journal?.lowercased() == "wal" else {
-                    throw SQLiteError(code: SQLITE_CANTOPEN,
-                                      message: "cannot use WAL journal mode (journal_mode is \(journal ?? "unknown"))")
-                }
-                try execute("PRAGMA synchronous = NORMAL")
-            }
+            if usesWriteAheadLog { try enableWriteAheadLog() }
         }
         try execute("PRAGMA foreign_keys = ON")
+    }
+
+    /// Switches a read-write file to WAL (readers never wait for the writer) with
+    /// `synchronous = NORMAL`; nothing for an in-memory database.
+    public func enableWriteAheadLog() throws {
+        guard mode == .readWrite, !isInMemory else { return }
+        let journal = try scalarText("PRAGMA journal_mode = WAL")
+        guard journal?.lowercased() == "wal" else {
+            throw SQLiteError(code: SQLITE_CANTOPEN,
+                              message: "cannot use WAL journal mode (journal_mode is \(journal ?? "unknown"))")
+        }
+        try execute("PRAGMA synchronous = NORMAL")
     }
 
     /// Fails early, with the path, where SQLite would only say "unable to open database file".

@@ -35,10 +35,15 @@ public final class RunStore {
 
     /// Opens (read-write: creates and migrates) the history at `path`, or `:memory:`.
     public init(path: String, mode: OpenMode = .readWrite, migrator: SchemaMigrator = .gradbook) throws {
-        database = try Database(path: path, mode: mode)
+        // WAL only once the file is known to be (or to become) a gradbook history: a SQLite file
+        // of someone else's is refused without so much as its journal mode changed.
+        database = try Database(path: path, mode: mode, usesWriteAheadLog: false)
         switch mode {
-        case .readWrite: try migrator.migrate(database)
-        case .readOnly: try migrator.checkCurrent(database)
+        case .readWrite:
+            try migrator.migrate(database)
+            try database.enableWriteAheadLog()
+        case .readOnly:
+            try migrator.checkCurrent(database)
         }
         schemaVersion = try migrator.version(of: database)
         database.rollbackObserver = { [weak self] in self?.forgetCachedRows() }

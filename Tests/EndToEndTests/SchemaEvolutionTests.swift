@@ -80,5 +80,6 @@ import Testing
         #expect(output.stderr == "gradbook: \(db) is a SQLite database but not a gradbook history (it has tables and no schema version)\n",
                 "\(output.stderr)")
         #expect(try Binary.sqlite(db, "SELECT group_concat(name) FROM sqlite_schema;") == "customers")
+        #expect(try Binary.sqlite(db, "PRAGMA journal_mode;") == "delete", "not even its journal mode changes")
     }
 }
