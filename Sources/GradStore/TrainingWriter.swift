@@ -11,8 +11,9 @@ import Foundation
 /// The store belongs to the writer from `init` until `finish()` returns: its owner must not
 /// use it in between. At most `capacity` steps, holding at most `valueBudget` numbers between
 /// them, wait; `submit` blocks beyond that, so a writer slower than the training loop slows the
-/// loop instead of holding every step in memory. A step that cannot be written stops the writer: the next `submit` and `finish()`
-/// throw that error, and the steps before it stay committed.
+/// loop instead of holding every step in memory. A step that cannot be written stops the
+/// writer: the next `submit` and `finish()` throw that error, and the steps before it stay
+/// committed.
 public final class TrainingWriter: @unchecked Sendable {
     // @unchecked: `store` and `currentTrainID` are touched by the writer thread only, and by
     // nobody else until `finish()` has seen the last step written (the condition's lock
@@ -64,8 +65,8 @@ public final class TrainingWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a step, waiting while `capacity` steps are queued. Throws the error that
-    /// stopped the writer, if one did.
+    /// Queues a step, waiting while the queue is full (see the type's documentation). Throws the
+    /// error that stopped the writer, if one did.
     public func submit(_ step: Step) throws {
         condition.lock()
         defer { condition.unlock() }
@@ -94,10 +95,8 @@ public final class TrainingWriter: @unchecked Sendable {
         defer { condition.unlock() }
         closing = true
         condition.broadcast()
-        while written < submitted && failure == nil {
-            condition.wait()
-        }
-        // A failed writer discards what is still queued; wait until it is out of the store.
+        // A failed writer still counts the steps it discards, so this also waits until it is
+        // out of the store.
         while written < submitted {
             condition.wait()
         }
