@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
         .testTarget(name: "GradInterpreterTests", dependencies: ["GradInterpreter"]),
         .testTarget(name: "GradStoreTests", dependencies: ["GradStore"]),
-        .testTarget(name: "GradSessionTests", dependencies: ["GradSession"]),
+        .testTarget(name: "GradSessionTests", dependencies: ["GradSession", "GradTensor"]),
         .testTarget(name: "GradREPLTests", dependencies: ["GradREPL"]),
         .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook"]),
         .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", .product(name: "Crypto", package: "swift-crypto")]),

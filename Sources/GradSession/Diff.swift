@@ -219,49 +219,6 @@ public enum RunDiffer {
     private static func sameSummary(_ left: TensorData, _ right: TensorData) -> Bool {
         BitComparison.difference(stored: summary(left), replayed: summary(right)) == nil
     }
-
-    // MARK: the same in SQL
-
-    /// The README's query for the node changes between runs `:a` and `:b`, for the stock
-    /// sqlite3 shell (`.param set :a 3`, `.param set :b 9`). It reads `run_nodes`, which lists
-    /// what each run's graph recorded; `gradbook diff` also fills in inputs a backward pass did
-    /// not reach from the session's definitions.
-    public static let nodeChangesSQL = """
-        SELECT 'removed' AS change, a.name, a.expr AS expr_a, NULL AS expr_b
-        FROM run_nodes AS a
-        WHERE a.run_id = :a AND a.name NOT IN (SELECT name FROM run_nodes WHERE run_id = :b)
-        UNION ALL
-        SELECT 'added', b.name, NULL, b.expr
-        FROM run_nodes AS b
-        WHERE b.run_id = :b AND b.name NOT IN (SELECT name FROM run_nodes WHERE run_id = :a)
-        UNION ALL
-        SELECT 'redefined', a.name, a.expr, b.expr
-        FROM run_nodes AS a JOIN run_nodes AS b ON b.run_id = :b AND b.name = a.name
-        WHERE a.run_id = :a AND a.node_id <> b.node_id
-          AND (a.op IS NOT b.op OR a.inputs IS NOT b.inputs OR a.expr IS NOT b.expr OR a.is_param IS NOT b.is_param
-               OR a.attributes IS NOT b.attributes
-               OR (SELECT leaf_value FROM nodes WHERE node_id = a.node_id) IS NOT (SELECT leaf_value FROM nodes WHERE node_id = b.node_id))
-        ORDER BY 1, 2;
-        """
-
-    /// The README's query for the values and gradients that moved most between runs `:a` and
-    /// `:b`: scalars by |b - a|, tensors by the change of their L2 norm (`gradbook diff`
-    /// measures tensors stored in full by the norm of their difference instead).
-    public static let movementsSQL = """
-        SELECT name, quantity, before, after, abs(after - before) AS moved
-        FROM (
-          SELECT a.name, 'value' AS quantity, coalesce(a.value, a.value_l2) AS before, coalesce(b.value, b.value_l2) AS after
-          FROM run_values AS a JOIN run_values AS b ON b.run_id = :b AND b.name = a.name
-          WHERE a.run_id = :a
-          UNION ALL
-          SELECT a.name, 'grad', coalesce(a.grad, a.grad_l2), coalesce(b.grad, b.grad_l2)
-          FROM run_values AS a JOIN run_values AS b ON b.run_id = :b AND b.name = a.name
-          WHERE a.run_id = :a
-        )
-        WHERE before IS NOT after
-        ORDER BY moved DESC, name
-        LIMIT 10;
-        """
 }
 
 extension Session {

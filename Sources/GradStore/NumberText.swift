@@ -5,15 +5,15 @@ public enum NumberText {
     public static func display(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        return trimmed(value.description)
+        return json(value)
     }
 
     /// JSON number text. JSON has no NaN or infinities: NaN is `null`, +/-infinity are
     /// `9e999` / `-9e999`, which JSON readers (SQLite's, Python's, JavaScript's) parse as +/-inf.
     public static func json(_ value: Double) -> String {
-        if value.isNaN { return "null" }
-        if value.isInfinite { return value < 0 ? "-9e999" : "9e999" }
-        return trimmed(value.description)
+        var bytes: [UInt8] = []
+        appendJSON(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends `json(value)` as UTF-8.
@@ -25,9 +25,5 @@ public enum NumberText {
         } else {
             ShortestDouble.appendJSON(value, to: &output)
         }
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GradSession
 import GradStore
+import GradTensor
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -551,19 +552,13 @@ struct ProgramGenerator {
     }
 }
 
-/// SplitMix64: the same programs for the same seed on every machine.
+/// The same programs for the same seed on every machine: the bits of `randn`'s own generator.
 struct FuzzRandom {
-    var state: UInt64
+    private var generator: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
 
