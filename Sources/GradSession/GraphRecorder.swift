@@ -55,7 +55,7 @@ final class GraphRecorder {
             writer = current
         } else {
             try finishTraining()
-            writer = TrainingWriter(store: store)
+            writer = try TrainingWriter(store: store)
             trainingWriter = writer
             train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
                                 optimizerJSON: run.settingsJSON ?? "{}", steps: run.totalSteps ?? 0)
@@ -69,10 +69,6 @@ final class GraphRecorder {
     func finishTraining() throws {
         guard let writer = trainingWriter else { return }
         trainingWriter = nil
-        defer {
-            // Only a setting goes back; if that fails, SQLite still checkpoints at 64 MB of WAL.
-            try? store.endTrainingWrites()
-        }
         try writer.finish()
     }
 

@@ -24,6 +24,8 @@ public final class Database {
     public private(set) var transactionsCommitted = 0
     /// Called after every rollback this wrapper performs, so owners can drop cached row ids.
     var rollbackObserver: (() -> Void)?
+    /// Set by `checkpointInBackground()`.
+    private(set) var checkpointer: BackgroundCheckpointer?
 
     /// Whether `path` names an in-memory database.
     public var isInMemory: Bool { Database.isInMemoryPath(path) }
@@ -68,6 +70,7 @@ public final class Database {
 
     deinit {
         statementCache.removeAll()
+        checkpointer?.detach(from: handle)
         checkpointBeforeClosing()
         // close_v2 defers the close until statements still alive elsewhere are finalized.
         sqlite3_close_v2(handle)
@@ -115,6 +118,15 @@ public final class Database {
                               message: "cannot use WAL journal mode (journal_mode is \(journal ?? "unknown"))")
         }
         try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// Moves the log's checkpoints off the committing thread (see BackgroundCheckpointer);
+    /// nothing for an in-memory or read-only database, or when already done.
+    public func checkpointInBackground() throws {
+        guard mode == .readWrite, !isInMemory, checkpointer == nil else { return }
+        let checkpointer = try BackgroundCheckpointer(path: path)
+        checkpointer.attach(to: handle)
+        self.checkpointer = checkpointer
     }
 
     /// Fails early, with the path, where SQLite would only say "unable to open database file".

@@ -31,30 +31,6 @@ extension RunStore {
         VALUES (?1, ?2, '[]', 1, ?3, ?4, ?5, ?6, ?7, ?8)
         """
 
-    /// WAL pages between automatic checkpoints while a train() call writes its steps.
-    /// SQLite's default of 1000 checkpoints every few dozen moons-sized steps, and each
-    /// checkpoint waits for two fdatasyncs (about 30 ms each on this project's machines).
-    /// Commits are unchanged: each step is one transaction in the WAL, so a killed process
-    /// loses at most the step in flight; only the copying into the database file waits for
-    /// the end of the call (or for 64 MB of WAL).
-    static let trainingCheckpointPages = 16384
-    static let defaultCheckpointPages = 1000
-
-    /// Called before a train() call's first step is written.
-    public func beginTrainingWrites() throws {
-        guard mode == .readWrite, !database.isInMemory, !checkpointsDeferred else { return }
-        try database.execute("PRAGMA wal_autocheckpoint = \(RunStore.trainingCheckpointPages)")
-        checkpointsDeferred = true
-    }
-
-    /// Called when a train() call has ended (finished, interrupted or failed): the next
-    /// commit checkpoints the WAL as usual.
-    public func endTrainingWrites() throws {
-        guard checkpointsDeferred else { return }
-        checkpointsDeferred = false
-        try database.execute("PRAGMA wal_autocheckpoint = \(RunStore.defaultCheckpointPages)")
-    }
-
     func insertValues(_ values: [ValueRecord], runID: Int64, deferJSON: Bool) throws {
         guard !values.isEmpty else { return }
         let statement = try database.cachedStatement(RunStore.insertValueSQL)

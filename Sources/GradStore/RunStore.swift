@@ -28,8 +28,6 @@ public final class RunStore {
     /// nothing, and JSON written with the row is not written twice. A caller that records
     /// steps on its training thread can turn it on.
     public var defersTrainingJSON = false
-    /// Between `beginTrainingWrites` and `endTrainingWrites`.
-    var checkpointsDeferred = false
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 
@@ -42,6 +40,7 @@ public final class RunStore {
         case .readWrite:
             try migrator.migrate(database)
             try database.enableWriteAheadLog()
+            try database.checkpointInBackground()
         case .readOnly:
             try migrator.checkCurrent(database)
         }

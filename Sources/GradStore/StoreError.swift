@@ -14,6 +14,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidRecord(String)
     /// A row the caller named does not exist.
     case notFound(String)
+    /// The system would not start a thread the store needs.
+    case thread(String)
 
     public var description: String {
         switch self {
@@ -29,7 +31,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
             return "read-only: pass --write to modify the database"
         case let .invalidRecord(message):
             return "invalid record: \(message)"
-        case let .notFound(message):
+        case let .notFound(message), let .thread(message):
             return message
         }
     }

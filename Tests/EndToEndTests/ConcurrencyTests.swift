@@ -96,4 +96,18 @@ import Testing
         #expect(try Binary.sqlite(db, Self.consistencySQL + ";") == "0|0|600")
         #expect(try Binary.sqlite(db, "PRAGMA integrity_check;") == "ok")
     }
+
+    /// The process exits right after the session closes; a thread still holding the store
+    /// would keep it from closing, and the log would be left for the next process to copy.
+    @Test func everyTrainingRunLeavesTheHistoryInTheDatabaseFileAlone() throws {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("closed.db").path
+        let notebook = try TrainingNotebook.write(steps: 400, in: directory)
+        for run in 1...5 {
+            #expect(try Binary.run(["run", notebook, "--db", db]).status == 0)
+            let attributes = try FileManager.default.attributesOfItem(atPath: db + "-wal")
+            #expect((attributes[.size] as? NSNumber)?.intValue == 0, "run \(run) left \(attributes[.size] ?? "?") bytes of log")
+        }
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind = 'train';") == "2000")
+    }
 }

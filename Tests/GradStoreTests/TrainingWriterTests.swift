@@ -33,7 +33,7 @@ import Testing
     @Test func stepsAreWrittenInOrderUnderTheCallsTrainRowWithTheirJSON() throws {
         let history = try Self.makeHistory()
         // Capacity 1: every submit waits for the writer to take the previous step.
-        let writer = TrainingWriter(store: history.store, capacity: 1)
+        let writer = try TrainingWriter(store: history.store, capacity: 1)
         for step in 0..<50 {
             try writer.submit(Self.step(step, of: history, first: step == 0))
         }
@@ -54,7 +54,7 @@ import Testing
 
     @Test func aStepThatCannotBeWrittenStopsTheWriterAndKeepsTheStepsBeforeIt() throws {
         let history = try Self.makeHistory()
-        let writer = TrainingWriter(store: history.store)
+        let writer = try TrainingWriter(store: history.store)
         for step in 0..<5 {
             try writer.submit(Self.step(step, of: history, first: step == 0))
         }
@@ -73,7 +73,7 @@ import Testing
         #expect(try store.query("SELECT count(*), max(step) FROM run WHERE kind = 'train'").rows == [[.integer(5), .integer(4)]])
         #expect(try store.query("PRAGMA integrity_check").rows == [[.text("ok")]])
         // Nothing half-written stays, and the store takes writes again.
-        let next = TrainingWriter(store: store)
+        let next = try TrainingWriter(store: store)
         try next.submit(Self.step(0, of: history, first: true))
         #expect(try next.finish().count == 1)
     }
@@ -81,7 +81,7 @@ import Testing
     @Test func stepsLargerThanTheValueBudgetAreQueuedOneAtATimeAndAllWritten() throws {
         let history = try Self.makeHistory()
         // Each step holds 12 numbers (value and grad of a 2 x 3 param): more than the budget.
-        let writer = TrainingWriter(store: history.store, capacity: 64, valueBudget: 10)
+        let writer = try TrainingWriter(store: history.store, capacity: 64, valueBudget: 10)
         for step in 0..<30 {
             try writer.submit(Self.step(step, of: history, first: step == 0))
         }
