@@ -16,6 +16,22 @@ public enum NumberText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The longest text `writeJSON` produces.
+    static let maximumJSONLength = ShortestDouble.maximumLength
+
+    /// Writes `json(value)` as UTF-8 at `out` (room for `maximumJSONLength` bytes); returns
+    /// its length.
+    static func writeJSON(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if value.isNaN { return copy("null", to: out) }
+        if value.isInfinite { return copy(value < 0 ? "-9e999" : "9e999", to: out) }
+        return ShortestDouble.write(value, to: out)
+    }
+
+    private static func copy(_ text: StaticString, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
+    }
+
     /// Appends `json(value)` as UTF-8.
     static func appendJSON(_ value: Double, to output: inout [UInt8]) {
         if value.isNaN {

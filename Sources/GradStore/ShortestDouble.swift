@@ -14,18 +14,36 @@ enum ShortestDouble {
     static let pow5InverseBitCount = 125
     static let pow5BitCount = 125
 
+    /// The longest text `write` produces: `-2.2250738585072014e-308`.
+    static let maximumLength = 24
+
     /// Appends the text of a finite `value`, without the `.0` Swift puts after integral values.
     static func appendJSON(_ value: Double, to output: inout [UInt8]) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            let length = write(value, to: base)
+            output.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+        }
+    }
+
+    /// Writes the text of a finite `value` at `out`, which has room for `maximumLength`
+    /// bytes, and returns its length.
+    static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let bits = value.bitPattern
-        if value.sign == .minus { output.append(UInt8(ascii: "-")) }
+        var sign = 0
+        if value.sign == .minus {
+            out[0] = UInt8(ascii: "-")
+            sign = 1
+        }
         let ieeeMantissa = bits & ((1 << UInt64(mantissaBits)) - 1)
         let ieeeExponent = Int((bits >> UInt64(mantissaBits)) & 0x7FF)
         if ieeeExponent == 0 && ieeeMantissa == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
+            out[sign] = UInt8(ascii: "0")
+            return sign + 1
         }
         let (digits, exponent) = decimal(mantissa: ieeeMantissa, exponent: ieeeExponent)
-        layOut(digits: digits, exponent: exponent, beyondIntegers: value.magnitude > 0x1p53, into: &output)
+        return sign + layOut(digits: digits, exponent: exponent, beyondIntegers: value.magnitude > 0x1p53, into: out + sign)
     }
 
     /// Ryu's `d2d`: the shortest `digits × 10^exponent` in the value's rounding interval.
@@ -136,55 +154,86 @@ enum ShortestDouble {
 
     /// Swift's layout of `digits × 10^exponent`: positional from 1e-4 up to 2^53 (beyond it
     /// not every integer is a double), `1.5e-05` / `9.007199254740994e+15` outside, and no
-    /// `.0` on integral values (JSON style).
-    private static func layOut(digits: UInt64, exponent: Int, beyondIntegers: Bool, into output: inout [UInt8]) {
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 17 digits
-        let count = withUnsafeMutableBytes(of: &buffer) { raw -> Int in
-            var value = digits
-            var length = 0
-            repeat {
-                raw[length] = UInt8(truncatingIfNeeded: value % 10) &+ UInt8(ascii: "0")
-                value /= 10
-                length += 1
-            } while value > 0 && length < 24
-            // Digits were written least significant first.
-            var low = 0, high = length - 1
-            while low < high {
-                raw.swapAt(low, high)
-                low += 1
-                high -= 1
-            }
-            return length
-        }
+    /// `.0` on integral values (JSON style). Returns the bytes written (at most 23).
+    private static func layOut(digits: UInt64, exponent: Int, beyondIntegers: Bool,
+                               into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let count = decimalLength(digits)
+        writeDigits(digits, count: count, to: out)
         // The exponent of the first digit: value = d.ddd × 10^scientific.
         let scientific = exponent + count - 1
-        withUnsafeBytes(of: &buffer) { raw in
-            let digitBytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-            if scientific < -4 || beyondIntegers {
-                output.append(digitBytes[0])
-                if count > 1 {
-                    output.append(UInt8(ascii: "."))
-                    output.append(contentsOf: digitBytes[1..<count])
-                }
-                output.append(UInt8(ascii: "e"))
-                output.append(scientific < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-                let magnitude = scientific < 0 ? -scientific : scientific
-                if magnitude >= 100 { output.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / 100)) }
-                output.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / 10 % 10))
-                output.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10))
-            } else if scientific < 0 {
-                output.append(UInt8(ascii: "0"))
-                output.append(UInt8(ascii: "."))
-                for _ in 0..<(-scientific - 1) { output.append(UInt8(ascii: "0")) }
-                output.append(contentsOf: digitBytes)
-            } else if count <= scientific + 1 {
-                output.append(contentsOf: digitBytes)
-                for _ in 0..<(scientific + 1 - count) { output.append(UInt8(ascii: "0")) }
-            } else {
-                output.append(contentsOf: digitBytes[0...scientific])
-                output.append(UInt8(ascii: "."))
-                output.append(contentsOf: digitBytes[(scientific + 1)..<count])
+        if scientific < -4 || beyondIntegers {
+            var length = 1
+            if count > 1 {
+                (out + 2).update(from: out + 1, count: count - 1)
+                out[1] = UInt8(ascii: ".")
+                length = count + 1
             }
+            out[length] = UInt8(ascii: "e")
+            out[length + 1] = scientific < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            length += 2
+            let magnitude = scientific < 0 ? -scientific : scientific
+            if magnitude >= 100 {
+                out[length] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / 100)
+                length += 1
+            }
+            out[length] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / 10 % 10)
+            out[length + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            return length + 2
+        }
+        if scientific < 0 {
+            // 0.000ddd: shift the digits right past "0." and the zeros.
+            let zeros = -scientific - 1
+            (out + 2 + zeros).update(from: out, count: count)
+            out[0] = UInt8(ascii: "0")
+            out[1] = UInt8(ascii: ".")
+            (out + 2).update(repeating: UInt8(ascii: "0"), count: zeros)
+            return count + 2 + zeros
+        }
+        if count <= scientific + 1 {
+            (out + count).update(repeating: UInt8(ascii: "0"), count: scientific + 1 - count)
+            return scientific + 1
+        }
+        (out + scientific + 2).update(from: out + scientific + 1, count: count - scientific - 1)
+        out[scientific + 1] = UInt8(ascii: ".")
+        return count + 1
+    }
+
+    /// The number of decimal digits of `value` (at most 17 for Ryu's output, 20 in general).
+    @inline(__always)
+    private static func decimalLength(_ value: UInt64) -> Int {
+        // Most doubles print 15 to 17 digits: test from the top.
+        var length = 20
+        var power: UInt64 = 10_000_000_000_000_000_000
+        while length > 1 && value < power {
+            length &-= 1
+            power /= 10
+        }
+        return length
+    }
+
+    /// "00", "01", ..., "99": two digits per division, as Ryu writes them.
+    private static let digitPairs: StaticString =
+        """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// Writes the `count` digits of `value`, most significant first.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt64, count: Int, to out: UnsafeMutablePointer<UInt8>) {
+        let pairs = digitPairs.utf8Start
+        var remaining = value
+        var end = count
+        while end >= 2 {
+            let pair = Int(truncatingIfNeeded: remaining % 100) &* 2
+            remaining /= 100
+            end &-= 2
+            out[end] = pairs[pair]
+            out[end &+ 1] = pairs[pair &+ 1]
+        }
+        if end == 1 {
+            out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining)
         }
     }
 

@@ -20,12 +20,6 @@ public enum TensorJSON {
 
     /// Writes row-major `elements` nested by `shape`.
     public static func encode(shape: [Int], elements: [Double]) throws -> String {
-        var output: [UInt8] = []
-        try encode(shape: shape, elements: elements, into: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    static func encode(shape: [Int], elements: [Double], into output: inout [UInt8]) throws {
         guard let count = elementCount(of: shape) else {
             throw Error(description: "invalid shape \(shape)")
         }
@@ -33,54 +27,78 @@ public enum TensorJSON {
             throw Error(description: "shape \(shape) needs \(count) elements, got \(elements.count)")
         }
         if shape.isEmpty {
-            NumberText.appendJSON(elements[0], to: &output)
-            return
+            return NumberText.json(elements[0])
         }
-        output.reserveCapacity(output.count + count * 20 + 2)
         if count == 0 {
             // Nothing to nest below the first zero dimension: `[2,0,3]` is `[[],[]]`.
             let prefix = Array(shape.prefix { $0 != 0 })
-            let leaves = elementCount(of: prefix) ?? 0
-            writeNested(shape: prefix, leafCount: leaves, into: &output) { _, output in
-                output.append(UInt8(ascii: "["))
-                output.append(UInt8(ascii: "]"))
-            }
-            return
+            return emptyBlocks(shape: prefix)
         }
-        elements.withUnsafeBufferPointer { buffer in
-            writeNested(shape: shape, leafCount: count, into: &output) { index, output in
-                NumberText.appendJSON(buffer[index], to: &output)
+        // Every number, its separator, and two brackets per block of every dimension.
+        var blocks = 0
+        var running = 1
+        for dimension in shape {
+            running = running &* dimension
+            blocks = blocks &+ running / dimension
+        }
+        let capacity = count &* (NumberText.maximumJSONLength &+ 1) &+ 2 &* blocks
+        return elements.withUnsafeBufferPointer { numbers in
+            String(unsafeUninitializedCapacity: capacity) { output in
+                guard let out = output.baseAddress else { return 0 }
+                return writeNested(numbers, shape: shape, to: out)
             }
         }
     }
 
-    /// Writes `leafCount` leaves nested by `shape` without recursion: before leaf i, open one
-    /// bracket per trailing dimension whose block starts at i; after it, close one per block
-    /// that ends there.
-    private static func writeNested(shape: [Int], leafCount: Int, into output: inout [UInt8],
-                                    leaf: (Int, inout [UInt8]) -> Void) {
-        if shape.isEmpty {
-            leaf(0, &output)
-            return
+    /// Writes `numbers` (one or more, row-major, as many as `shape` holds, no dimension 0)
+    /// nested by `shape` and returns the bytes written. After each number, one bracket closes
+    /// per dimension whose block ends there, and as many open again before the next number.
+    private static func writeNested(_ numbers: UnsafeBufferPointer<Double>, shape: [Int],
+                                    to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let rank = shape.count
+        var position = [Int](repeating: 0, count: rank)
+        var length = 0
+        for _ in 0..<rank {
+            out[length] = UInt8(ascii: "[")
+            length &+= 1
         }
-        // blockSizes[d] = number of leaves in one block of dimension d (product of later dims).
-        var blockSizes = [Int](repeating: 1, count: shape.count)
-        var running = 1
-        for dimension in stride(from: shape.count - 1, through: 0, by: -1) {
-            running = running &* shape[dimension]
-            blockSizes[dimension] = running
-        }
-        for index in 0..<leafCount {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            for size in blockSizes where index % size == 0 {
-                output.append(UInt8(ascii: "["))
+        let innermost = rank &- 1
+        let last = numbers.count &- 1
+        for (index, number) in numbers.enumerated() {
+            length &+= NumberText.writeJSON(number, to: out + length)
+            if index == last { break }
+            var closes = 0
+            var dimension = innermost
+            position[dimension] &+= 1
+            while dimension > 0 && position[dimension] == shape[dimension] {
+                position[dimension] = 0
+                closes &+= 1
+                dimension &-= 1
+                position[dimension] &+= 1
             }
-            leaf(index, &output)
-            let next = index &+ 1
-            for size in blockSizes.reversed() where next % size == 0 {
-                output.append(UInt8(ascii: "]"))
+            for _ in 0..<closes {
+                out[length] = UInt8(ascii: "]")
+                length &+= 1
+            }
+            out[length] = UInt8(ascii: ",")
+            length &+= 1
+            for _ in 0..<closes {
+                out[length] = UInt8(ascii: "[")
+                length &+= 1
             }
         }
+        for _ in 0..<rank {
+            out[length] = UInt8(ascii: "]")
+            length &+= 1
+        }
+        return length
+    }
+
+    /// `[]` nested by `shape` (no zero dimensions): the JSON of a tensor with no elements.
+    private static func emptyBlocks(shape: [Int]) -> String {
+        guard let outer = shape.first else { return "[]" }
+        let inner = emptyBlocks(shape: Array(shape.dropFirst()))
+        return "[" + Array(repeating: inner, count: outer).joined(separator: ",") + "]"
     }
 
     /// Reads nested arrays of numbers (or `null` = NaN) back into shape and row-major elements.
