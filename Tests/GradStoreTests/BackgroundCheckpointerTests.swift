@@ -6,22 +6,10 @@ import Testing
 /// The write-ahead log is copied into the database file by the store's checkpointer thread,
 /// never by a commit (see BackgroundCheckpointer).
 @Suite struct BackgroundCheckpointerTests {
-    struct History {
-        let directory: TemporaryDirectory
-        let path: String
-        let store: RunStore
-        let sessionID: Int64
-        let nodeID: Int64
-    }
+    typealias History = ParamHistory
 
     static func makeHistory() throws -> History {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("history.db")
-        let store = try RunStore(path: path)
-        let sessionID = try store.beginSession(kind: .batch, notebook: nil)
-        let nodeID = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: nil, name: "W", op: "param",
-                                                     inputs: [], shape: [64, 64], isParam: true))
-        return History(directory: directory, path: path, store: store, sessionID: sessionID, nodeID: nodeID)
+        try ParamHistory(shape: [64, 64])
     }
 
     /// One run holding a 64 x 64 tensor that differs from the previous run's (about 30

@@ -17,6 +17,25 @@ final class TemporaryDirectory {
     }
 }
 
+/// A file-backed history with one session and one param `W` of `shape`: what the tests of
+/// training writes start from.
+struct ParamHistory {
+    let directory: TemporaryDirectory
+    let path: String
+    let store: RunStore
+    let sessionID: Int64
+    let nodeID: Int64
+
+    init(shape: [Int]) throws {
+        directory = try TemporaryDirectory()
+        path = directory.path("history.db")
+        store = try RunStore(path: path)
+        sessionID = try store.beginSession(kind: .batch, notebook: nil)
+        nodeID = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: nil, name: "W", op: "param",
+                                                 inputs: [], shape: shape, isParam: true))
+    }
+}
+
 /// The seed's example (SPEC): x = -2, w = param(2), b = param(8), y = 2, c = w*x, a = c+b,
 /// d = a-y, J = 0.5*d^2, recorded as the interpreter would record it.
 struct SeedRecording {

@@ -3,20 +3,10 @@ import Testing
 @testable import GradStore
 
 @Suite struct TrainingWriterTests {
-    struct History {
-        let directory: TemporaryDirectory
-        let store: RunStore
-        let sessionID: Int64
-        let nodeID: Int64
-    }
+    typealias History = ParamHistory
 
     static func makeHistory() throws -> History {
-        let directory = try TemporaryDirectory()
-        let store = try RunStore(path: directory.path("history.db"))
-        let sessionID = try store.beginSession(kind: .batch, notebook: nil)
-        let nodeID = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: nil, name: "W", op: "param",
-                                                     inputs: [], shape: [2, 3], isParam: true))
-        return History(directory: directory, store: store, sessionID: sessionID, nodeID: nodeID)
+        try ParamHistory(shape: [2, 3])
     }
 
     static func step(_ step: Int, of history: History, shape: [Int] = [2, 3], first: Bool = false) -> TrainingWriter.Step {
