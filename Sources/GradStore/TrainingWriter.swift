@@ -65,7 +65,7 @@ public final class TrainingWriter: @unchecked Sendable {
 
     /// Starts the writer thread.
     /// - Parameter groupLimit: the most steps committed in one transaction (1: one each).
-    public init(store: RunStore, capacity: Int = 64, valueBudget: Int = 4_000_000, groupLimit: Int = 16) throws {
+    public init(store: RunStore, capacity: Int = 64, valueBudget: Int = 4_000_000, groupLimit: Int = 64) throws {
         self.store = store
         self.capacity = Swift.max(1, capacity)
         self.valueBudget = valueBudget
