@@ -85,4 +85,27 @@ import Testing
         #expect(try TrainingWriter(store: history.store).finish().isEmpty)
         #expect(try history.store.query("SELECT count(*) FROM run").rows == [[.integer(0)]])
     }
+
+    @Test func stepsWaitingWhenTheWriterIsFreeAreCommittedTogetherAndWhole() throws {
+        let history = try Self.makeHistory()
+        // Another connection holds the write lock, so every step queues up behind the first.
+        let other = try Database(path: history.path)
+        try other.execute("BEGIN IMMEDIATE")
+        let before = history.store.database.transactionsCommitted
+        let writer = try TrainingWriter(store: history.store)
+        for step in 0..<50 {
+            try writer.submit(Self.step(step, of: history, first: step == 0))
+        }
+        try other.execute("COMMIT")
+        let runIDs = try writer.finish()
+        #expect(runIDs.count == 50 && runIDs == runIDs.sorted())
+        let transactions = history.store.database.transactionsCommitted - before
+        #expect(transactions >= 1 && transactions <= 3, "50 queued steps took \(transactions) transactions")
+        let store = history.store
+        #expect(try store.query("SELECT group_concat(step, ',') FROM (SELECT step FROM run ORDER BY id)").rows.first?.first?.textValue
+                == (0..<50).map(String.init).joined(separator: ","))
+        // Every step has both of its tensors.
+        #expect(try store.query("SELECT count(*) FROM run_values WHERE value_json IS NOT NULL AND grad_json IS NOT NULL").rows
+                == [[.integer(50)]])
+    }
 }
