@@ -14,6 +14,9 @@ struct NodeFlags: OptionSet, Sendable {
     static let requiresGradient = NodeFlags(rawValue: 8)
     /// The value holds NaN or ±Inf.
     static let nonFinite = NodeFlags(rawValue: 16)
+    /// The value is a tensor in the graph's tensor table; the value column holds its slot
+    /// (`NodeStore.slot(_:)`). Without this bit the value column holds the scalar value.
+    static let tensorValue = NodeFlags(rawValue: 32)
 }
 
 /// A node's value as stored: scalars inline, everything else in the tensor side table.
@@ -45,10 +48,10 @@ struct ScalarKernels: @unchecked Sendable {
 /// The computation graph: nodes with integer ids in append-only columns (struct of
 /// arrays, `NodeStore`), values computed eagerly as nodes are added.
 ///
-/// A rank-0 node costs 26 bytes (op, flags, value, tensor slot, input offset and two
-/// input ids) and no heap allocation of its own. Other values live in `tensors` and the
-/// node records the slot. Ids are a topological order, so forward recomputation and
-/// backward are single loops over ids, without recursion.
+/// A rank-0 node costs 22 bytes (op, flags, value, input offset and two input ids) and
+/// no heap allocation of its own. Other values live in `tensors` and the node's value
+/// column records the slot (flag `tensorValue`). Ids are a topological order, so forward
+/// recomputation and backward are single loops over ids, without recursion.
 ///
 /// `Graph` is a value: `let saved = graph` costs a few reference-count increments; the
 /// node columns are copied only when one of the copies is mutated afterwards.
@@ -143,7 +146,7 @@ public struct Graph: Sendable {
     /// `op(a)` without allocating when `a` is a scalar.
     public mutating func apply(_ op: OpCode, _ a: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index)
-        if ia >= 0, ia < store.count, store.slots[ia] < 0, store.count < Graph.maxNodeCount,
+        if ia >= 0, ia < store.count, store.isScalar(ia), store.count < Graph.maxNodeCount,
            store.inputCount < Graph.maxNodeCount - 2,
            case .unary(let forward, _)? = kernels[op] {
             let value = forward(store.values[ia])
@@ -158,7 +161,7 @@ public struct Graph: Sendable {
     /// `op(a, b)` without allocating when both are scalars (the hot path of scalar graphs).
     public mutating func apply(_ op: OpCode, _ a: NodeID, _ b: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index), ib = Int(b.index)
-        if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.slots[ia] < 0, store.slots[ib] < 0,
+        if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.isScalar(ia), store.isScalar(ib),
            store.count < Graph.maxNodeCount, store.inputCount < Graph.maxNodeCount - 2,
            case .binary(let forward, _, _)? = kernels[op] {
             let value = forward(store.values[ia], store.values[ib])
@@ -194,9 +197,9 @@ public struct Graph: Sendable {
     /// Computes an op's value from the current values of `ids`.
     func evaluate(_ op: OpCode, _ ids: [Int32], _ attributes: OpAttributes) throws(EngineError) -> NodeValue {
         switch kernels[op] {
-        case .unary(let forward, _)? where ids.count == 1 && store.slots[Int(ids[0])] < 0:
+        case .unary(let forward, _)? where ids.count == 1 && store.isScalar(Int(ids[0])):
             return .scalar(forward(store.values[Int(ids[0])]))
-        case .binary(let forward, _, _)? where ids.count == 2 && store.slots[Int(ids[0])] < 0 && store.slots[Int(ids[1])] < 0:
+        case .binary(let forward, _, _)? where ids.count == 2 && store.isScalar(Int(ids[0])) && store.isScalar(Int(ids[1])):
             return .scalar(forward(store.values[Int(ids[0])], store.values[Int(ids[1])]))
         default:
             break
@@ -223,19 +226,19 @@ public struct Graph: Sendable {
     public func value(_ id: NodeID) -> Tensor { value(at: checked(id)) }
 
     func value(at position: Int) -> Tensor {
-        let slot = Int(store.slots[position])
+        let slot = Int(store.slot(position))
         return slot < 0 ? Tensor(store.values[position]) : tensors[slot]
     }
 
     /// The value of a one-element node (any rank) without building a tensor; nil otherwise.
     public func scalar(_ id: NodeID) -> Double? {
         let position = checked(id)
-        let slot = Int(store.slots[position])
+        let slot = Int(store.slot(position))
         return slot < 0 ? store.values[position] : tensors[slot].scalarValue
     }
 
     public func shape(_ id: NodeID) -> [Int] {
-        let slot = Int(store.slots[checked(id)])
+        let slot = Int(store.slot(checked(id)))
         return slot < 0 ? [] : tensors[slot].shape
     }
 

@@ -13,7 +13,6 @@ final class NodeStore: @unchecked Sendable {
     @exclusivity(unchecked) private var opColumn = RawBuffer<OpCode>()
     @exclusivity(unchecked) private var flagColumn = RawBuffer<NodeFlags>()
     @exclusivity(unchecked) private var valueColumn = RawBuffer<Double>()
-    @exclusivity(unchecked) private var slotColumn = RawBuffer<Int32>()
     @exclusivity(unchecked) private var inputStartColumn = RawBuffer<Int32>()
     @exclusivity(unchecked) private var inputColumn = RawBuffer<Int32>()
     // The columns' base addresses, cached so the hot paths read them with one load.
@@ -22,10 +21,10 @@ final class NodeStore: @unchecked Sendable {
     // cost more than the node work itself.
     @exclusivity(unchecked) private(set) var ops: UnsafeMutablePointer<OpCode>
     @exclusivity(unchecked) private(set) var flags: UnsafeMutablePointer<NodeFlags>
-    /// A scalar node's value; unused (0) for tensor nodes.
+    /// A scalar node's value; for a node flagged `tensorValue`, the bit pattern of its index
+    /// in the graph's tensor table (see `slot(_:)`) — one column instead of a separate slot
+    /// column that scalar graphs would fill with -1.
     @exclusivity(unchecked) private(set) var values: UnsafeMutablePointer<Double>
-    /// Index into the graph's tensor table, or -1 for a scalar value.
-    @exclusivity(unchecked) private(set) var slots: UnsafeMutablePointer<Int32>
     /// `inputs[inputStart[i] ..< inputStart[i + 1]]` are node i's inputs (capacity + 1 entries).
     @exclusivity(unchecked) private(set) var inputStart: UnsafeMutablePointer<Int32>
     @exclusivity(unchecked) private(set) var inputs: UnsafeMutablePointer<Int32>
@@ -38,7 +37,6 @@ final class NodeStore: @unchecked Sendable {
         ops = opColumn.base
         flags = flagColumn.base
         values = valueColumn.base
-        slots = slotColumn.base
         inputStart = inputStartColumn.base
         inputs = inputColumn.base
         inputStart[0] = 0
@@ -48,7 +46,6 @@ final class NodeStore: @unchecked Sendable {
         opColumn.release()
         flagColumn.release()
         valueColumn.release()
-        slotColumn.release()
         inputStartColumn.release()
         inputColumn.release()
     }
@@ -60,7 +57,6 @@ final class NodeStore: @unchecked Sendable {
         other.ops.update(from: ops, count: count)
         other.flags.update(from: flags, count: count)
         other.values.update(from: values, count: count)
-        other.slots.update(from: slots, count: count)
         other.inputStart.update(from: inputStart, count: count + 1)
         other.inputs.update(from: inputs, count: inputCount)
         other.count = count
@@ -74,12 +70,10 @@ final class NodeStore: @unchecked Sendable {
             opColumn.grow(to: nodes, keeping: count)
             flagColumn.grow(to: nodes, keeping: count)
             valueColumn.grow(to: nodes, keeping: count)
-            slotColumn.grow(to: nodes, keeping: count)
             inputStartColumn.grow(to: nodes + 1, keeping: count + 1)
             ops = opColumn.base
             flags = flagColumn.base
             values = valueColumn.base
-            slots = slotColumn.base
             inputStart = inputStartColumn.base
         }
         if newInputs > inputColumn.capacity {
@@ -110,9 +104,13 @@ final class NodeStore: @unchecked Sendable {
         grow(extraInputs: nodeInputs.count)
         let position = count
         ops[position] = op
-        flags[position] = nodeFlags
-        values[position] = value
-        slots[position] = slot
+        if slot >= 0 {
+            flags[position] = nodeFlags.union(.tensorValue)
+            values[position] = NodeStore.slotBits(slot)
+        } else {
+            flags[position] = nodeFlags.subtracting(.tensorValue)
+            values[position] = value
+        }
         for input in nodeInputs {
             inputs[inputCount] = input
             inputCount += 1
@@ -130,7 +128,6 @@ final class NodeStore: @unchecked Sendable {
         ops[position] = op
         flags[position] = nodeFlags
         values[position] = value
-        slots[position] = -1
         inputs[inputCount] = first
         inputCount += 1
         if let second {
@@ -142,8 +139,35 @@ final class NodeStore: @unchecked Sendable {
         return position
     }
 
+    /// Sets a scalar node's value (the node must not hold a tensor: `setSlot(position, -1)` first).
     func setValue(_ position: Int, _ value: Double) { values[position] = value }
-    func setSlot(_ position: Int, _ slot: Int32) { slots[position] = slot }
+
+    /// Whether node `position` holds a scalar value in `values` (rather than a tensor slot).
+    @inline(__always)
+    func isScalar(_ position: Int) -> Bool { !flags[position].contains(.tensorValue) }
+
+    /// Index into the graph's tensor table, or -1 for a scalar value.
+    @inline(__always)
+    func slot(_ position: Int) -> Int32 {
+        flags[position].contains(.tensorValue) ? Int32(truncatingIfNeeded: values[position].bitPattern) : -1
+    }
+
+    /// Makes node `position` hold tensor `slot`, or (slot < 0) the scalar 0.
+    func setSlot(_ position: Int, _ slot: Int32) {
+        if slot >= 0 {
+            flags[position].insert(.tensorValue)
+            values[position] = NodeStore.slotBits(slot)
+        } else {
+            flags[position].remove(.tensorValue)
+            values[position] = 0
+        }
+    }
+
+    /// A tensor slot stored in the value column: its bits, never read as a number.
+    @inline(__always)
+    private static func slotBits(_ slot: Int32) -> Double {
+        Double(bitPattern: UInt64(UInt32(bitPattern: slot)))
+    }
     func setFlags(_ position: Int, _ nodeFlags: NodeFlags) { flags[position] = nodeFlags }
 
     /// Node `position`'s inputs.
