@@ -1,22 +1,26 @@
 import GradTensor
 
 /// Per-node bits.
+/// (@usableFromInline with computed constants: the `Graph.apply` fast paths are inlined
+/// into clients, where a `static let` would be read through an accessor call.)
+@usableFromInline
 struct NodeFlags: OptionSet, Sendable {
-    let rawValue: UInt8
+    @usableFromInline let rawValue: UInt8
+    @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
     /// A trainable leaf (`param(...)`).
-    static let param = NodeFlags(rawValue: 1)
+    @inlinable static var param: NodeFlags { NodeFlags(rawValue: 1) }
     /// A leaf or constant: no inputs, value set from outside.
-    static let source = NodeFlags(rawValue: 2)
+    @inlinable static var source: NodeFlags { NodeFlags(rawValue: 2) }
     /// A source that takes no gradient.
-    static let constant = NodeFlags(rawValue: 4)
+    @inlinable static var constant: NodeFlags { NodeFlags(rawValue: 4) }
     /// Gradients flow into this node (a non-constant leaf, or an op with such an ancestor
     /// through a differentiable input).
-    static let requiresGradient = NodeFlags(rawValue: 8)
+    @inlinable static var requiresGradient: NodeFlags { NodeFlags(rawValue: 8) }
     /// The value holds NaN or ±Inf.
-    static let nonFinite = NodeFlags(rawValue: 16)
+    @inlinable static var nonFinite: NodeFlags { NodeFlags(rawValue: 16) }
     /// The value is a tensor in the graph's tensor table; the value column holds its slot
     /// (`NodeStore.slot(_:)`). Without this bit the value column holds the scalar value.
-    static let tensorValue = NodeFlags(rawValue: 32)
+    @inlinable static var tensorValue: NodeFlags { NodeFlags(rawValue: 32) }
 }
 
 /// A node's value as stored: scalars inline, everything else in the tensor side table.
@@ -37,11 +41,14 @@ enum NodeValue {
 }
 
 /// The scalar fast-path table (`OpRule.scalarKernels`): a process-lifetime buffer.
+@usableFromInline
 struct ScalarKernels: @unchecked Sendable {
     // @unchecked: the buffer is written once, before first use, and never freed.
-    let base: UnsafePointer<ScalarRule?>
+    @usableFromInline let base: UnsafePointer<ScalarRule?>
 
-    @inline(__always)
+    init(base: UnsafePointer<ScalarRule?>) { self.base = base }
+
+    @inlinable @inline(__always)
     subscript(op: OpCode) -> ScalarRule? { base[Int(op.rawValue)] }
 }
 
@@ -56,14 +63,16 @@ struct ScalarKernels: @unchecked Sendable {
 /// `Graph` is a value: `let saved = graph` costs a few reference-count increments; the
 /// node columns are copied only when one of the copies is mutated afterwards.
 public struct Graph: Sendable {
-    var store: NodeStore
+    @usableFromInline var store: NodeStore
     var tensors: [Tensor] = []
     /// Attributes of the nodes that have any.
     var attributeTable: [Int32: OpAttributes] = [:]
-    let kernels: ScalarKernels
+    @usableFromInline let kernels: ScalarKernels
 
     /// The most nodes (and input references) a graph holds; ids are `Int32`.
     public static let maxNodeCount = Int(Int32.max) - 2
+    /// `maxNodeCount` for the inlined fast paths, without a global accessor call.
+    @inlinable static var nodeLimit: Int { Int(Int32.max) - 2 }
 
     public init() {
         Tensor.keepFreedBuffersInProcess()
@@ -74,7 +83,7 @@ public struct Graph: Sendable {
     public var count: Int { store.count }
 
     /// The store, copied first if another graph value shares it.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func mutableStore() -> NodeStore {
         if !isKnownUniquelyReferenced(&store) { store = store.copy() }
         return store
@@ -143,11 +152,13 @@ public struct Graph: Sendable {
         return append(op, ids, attributes, value, flags: requires ? .requiresGradient : [])
     }
 
-    /// `op(a)` without allocating when `a` is a scalar.
+    /// `op(a)` without allocating when `a` is a scalar. Inlinable, so a client's loop of
+    /// scalar ops runs without a call per node (only the op's rule is called).
+    @inlinable @inline(__always)
     public mutating func apply(_ op: OpCode, _ a: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index)
-        if ia >= 0, ia < store.count, store.isScalar(ia), store.count < Graph.maxNodeCount,
-           store.inputCount < Graph.maxNodeCount - 2,
+        if ia >= 0, ia < store.count, store.isScalar(ia), store.count < Graph.nodeLimit,
+           store.inputCount < Graph.nodeLimit - 2,
            case .unary(let forward, _)? = kernels[op] {
             let value = forward(store.values[ia])
             var nodeFlags: NodeFlags = store.flags[ia].contains(.requiresGradient) ? .requiresGradient : []
@@ -159,10 +170,12 @@ public struct Graph: Sendable {
     }
 
     /// `op(a, b)` without allocating when both are scalars (the hot path of scalar graphs).
+    /// Inlinable, like `apply(_:_:)`.
+    @inlinable @inline(__always)
     public mutating func apply(_ op: OpCode, _ a: NodeID, _ b: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index), ib = Int(b.index)
         if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.isScalar(ia), store.isScalar(ib),
-           store.count < Graph.maxNodeCount, store.inputCount < Graph.maxNodeCount - 2,
+           store.count < Graph.nodeLimit, store.inputCount < Graph.nodeLimit - 2,
            case .binary(let forward, _, _)? = kernels[op] {
             let value = forward(store.values[ia], store.values[ib])
             var nodeFlags: NodeFlags = store.flags[ia].union(store.flags[ib]).contains(.requiresGradient) ? .requiresGradient : []

@@ -5,11 +5,14 @@
 /// few stores, and large columns sit on huge pages (`RawBuffer`). `Graph` keeps value
 /// semantics by copying the store before mutating it when it is shared
 /// (`Graph.mutableStore`).
+@usableFromInline
 final class NodeStore: @unchecked Sendable {
     // @unchecked: a store is mutated only while uniquely referenced (copy-on-write in
     // Graph), so a store shared between graph copies is immutable.
-    @exclusivity(unchecked) private(set) var count = 0
-    @exclusivity(unchecked) private(set) var inputCount = 0
+    // Internal setters, @usableFromInline: `appendScalar` is inlined into clients (the
+    // `Graph.apply` fast paths), so its accesses must be visible across the module.
+    @usableFromInline @exclusivity(unchecked) var count = 0
+    @usableFromInline @exclusivity(unchecked) var inputCount = 0
     @exclusivity(unchecked) private var opColumn = RawBuffer<OpCode>()
     @exclusivity(unchecked) private var flagColumn = RawBuffer<NodeFlags>()
     @exclusivity(unchecked) private var valueColumn = RawBuffer<Double>()
@@ -19,18 +22,18 @@ final class NodeStore: @unchecked Sendable {
     // @exclusivity(unchecked): these are plain words written only by reserve() and append,
     // while the graph holds the store uniquely; dynamic access checks on every read would
     // cost more than the node work itself.
-    @exclusivity(unchecked) private(set) var ops: UnsafeMutablePointer<OpCode>
-    @exclusivity(unchecked) private(set) var flags: UnsafeMutablePointer<NodeFlags>
+    @usableFromInline @exclusivity(unchecked) private(set) var ops: UnsafeMutablePointer<OpCode>
+    @usableFromInline @exclusivity(unchecked) private(set) var flags: UnsafeMutablePointer<NodeFlags>
     /// A scalar node's value; for a node flagged `tensorValue`, the bit pattern of its index
     /// in the graph's tensor table (see `slot(_:)`) — one column instead of a separate slot
     /// column that scalar graphs would fill with -1.
-    @exclusivity(unchecked) private(set) var values: UnsafeMutablePointer<Double>
+    @usableFromInline @exclusivity(unchecked) private(set) var values: UnsafeMutablePointer<Double>
     /// `inputs[inputStart[i] ..< inputStart[i + 1]]` are node i's inputs (capacity + 1 entries).
-    @exclusivity(unchecked) private(set) var inputStart: UnsafeMutablePointer<Int32>
-    @exclusivity(unchecked) private(set) var inputs: UnsafeMutablePointer<Int32>
-
-    var capacity: Int { opColumn.capacity }
-    var inputCapacity: Int { inputColumn.capacity }
+    @usableFromInline @exclusivity(unchecked) private(set) var inputStart: UnsafeMutablePointer<Int32>
+    @usableFromInline @exclusivity(unchecked) private(set) var inputs: UnsafeMutablePointer<Int32>
+    /// The columns' capacities (nodes, input references), cached beside the base addresses.
+    @usableFromInline @exclusivity(unchecked) private(set) var capacity = 0
+    @usableFromInline @exclusivity(unchecked) private(set) var inputCapacity = 0
 
     init() {
         inputStartColumn.grow(to: 1, keeping: 0)
@@ -51,6 +54,7 @@ final class NodeStore: @unchecked Sendable {
     }
 
     /// A copy with the same nodes (and the same spare capacity).
+    @usableFromInline
     func copy() -> NodeStore {
         let other = NodeStore()
         other.reserve(nodes: capacity, inputs: inputCapacity)
@@ -75,20 +79,26 @@ final class NodeStore: @unchecked Sendable {
             flags = flagColumn.base
             values = valueColumn.base
             inputStart = inputStartColumn.base
+            capacity = opColumn.capacity
         }
         if newInputs > inputColumn.capacity {
             inputColumn.grow(to: newInputs, keeping: inputCount)
             inputs = inputColumn.base
+            inputCapacity = inputColumn.capacity
         }
     }
 
-    @inline(__always)
-    private func grow(extraInputs: Int) {
-        if count == capacity || inputCount + extraInputs > inputCapacity {
-            reserve(nodes: count == capacity ? NodeStore.grown(capacity) : capacity,
-                    inputs: inputCount + extraInputs > inputCapacity
-                        ? Swift.max(NodeStore.grown(inputCapacity), inputCount + extraInputs) : inputCapacity)
-        }
+    @inlinable @inline(__always)
+    func grow(extraInputs: Int) {
+        if count == capacity || inputCount + extraInputs > inputCapacity { growSlow(extraInputs: extraInputs) }
+    }
+
+    /// The rare branch of `grow`, out of line so the inlined append stays small.
+    @usableFromInline
+    func growSlow(extraInputs: Int) {
+        reserve(nodes: count == capacity ? NodeStore.grown(capacity) : capacity,
+                inputs: inputCount + extraInputs > inputCapacity
+                    ? Swift.max(NodeStore.grown(inputCapacity), inputCount + extraInputs) : inputCapacity)
     }
 
     /// The next capacity: doubling while small; ×8 once columns are mapped (half a million
@@ -121,7 +131,7 @@ final class NodeStore: @unchecked Sendable {
     }
 
     /// The hot path of scalar graphs: a node with one or two inputs and a scalar value.
-    @inline(__always)
+    @inlinable @inline(__always)
     func appendScalar(op: OpCode, flags nodeFlags: NodeFlags, value: Double, first: Int32, second: Int32?) -> Int {
         grow(extraInputs: 2)
         let position = count
@@ -143,7 +153,7 @@ final class NodeStore: @unchecked Sendable {
     func setValue(_ position: Int, _ value: Double) { values[position] = value }
 
     /// Whether node `position` holds a scalar value in `values` (rather than a tensor slot).
-    @inline(__always)
+    @inlinable @inline(__always)
     func isScalar(_ position: Int) -> Bool { !flags[position].contains(.tensorValue) }
 
     /// Index into the graph's tensor table, or -1 for a scalar value.
