@@ -109,14 +109,13 @@ extension Graph {
             if stopping && position != last && boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) { continue }
             if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[ops[position]] {
                 let start = Int(inputStart[position])
-                let upstream = grads[position]
                 switch scalarRule {
                 case .unary(_, let vjp):
                     let x = Int(inputs[start])
                     let xFlags = flags[x]
                     if !xFlags.contains(.tensorValue) {
                         if xFlags.contains(.requiresGradient) {
-                            grads[x] += vjp(values[x], values[position], upstream)
+                            grads[x] += vjp(values[x], values[position], grads[position])
                             hit[x] = true
                         }
                         continue
@@ -125,14 +124,16 @@ extension Graph {
                     let a = Int(inputs[start]), b = Int(inputs[start + 1])
                     let aFlags = flags[a], bFlags = flags[b]
                     if !aFlags.union(bFlags).contains(.tensorValue) {
-                        let output = values[position]
-                        let va = values[a], vb = values[b]
+                        // The operands are read again for the second call rather than held
+                        // across the first: every float register is caller-saved, so holding
+                        // them would cost four spills per node. (a, b < position: the store
+                        // to grads[a] does not change grads[position].)
                         if aFlags.contains(.requiresGradient) {
-                            grads[a] += vjpFirst(va, vb, output, upstream)
+                            grads[a] += vjpFirst(values[a], values[b], values[position], grads[position])
                             hit[a] = true
                         }
                         if bFlags.contains(.requiresGradient) {
-                            grads[b] += vjpSecond(va, vb, output, upstream)
+                            grads[b] += vjpSecond(values[a], values[b], values[position], grads[position])
                             hit[b] = true
                         }
                         continue
