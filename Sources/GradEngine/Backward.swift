@@ -80,7 +80,7 @@ extension Graph {
         guard target.index >= 0, target.position < count else { throw EngineError("unknown node \(target)") }
         let last = target.position
         let targetShape = shape(target)
-        let targetSlot = Int(store.slots[last])
+        let targetSlot = Int(store.slot(last))
         guard targetSlot < 0 || tensors[targetSlot].count == 1 else {
             throw EngineError("backward needs a scalar, but the target has shape \(formatShape(targetShape)); reduce it first, e.g. with sum(...) or mean(...)")
         }
@@ -97,7 +97,7 @@ extension Graph {
         // Column base addresses as locals: the stores into the gradient table below could
         // alias the store object's fields as far as the compiler knows, so reading them
         // through `store` would reload them for every node.
-        let ops = store.ops, flags = store.flags, values = store.values, slots = store.slots
+        let ops = store.ops, flags = store.flags, values = store.values
         let inputStart = store.inputStart, inputs = store.inputs
         let grads = table.gradients, hit = table.reached
         var position = last
@@ -107,30 +107,33 @@ extension Graph {
             let nodeFlags = flags[position]
             guard !nodeFlags.contains(.source), nodeFlags.contains(.requiresGradient) else { continue }
             if stopping && position != last && boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) { continue }
-            if slots[position] < 0, let scalarRule = kernels[ops[position]] {
+            if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[ops[position]] {
                 let start = Int(inputStart[position])
-                let upstream = grads[position]
                 switch scalarRule {
                 case .unary(_, let vjp):
                     let x = Int(inputs[start])
-                    if slots[x] < 0 {
-                        if flags[x].contains(.requiresGradient) {
-                            grads[x] += vjp(values[x], values[position], upstream)
+                    let xFlags = flags[x]
+                    if !xFlags.contains(.tensorValue) {
+                        if xFlags.contains(.requiresGradient) {
+                            grads[x] += vjp(values[x], values[position], grads[position])
                             hit[x] = true
                         }
                         continue
                     }
                 case .binary(_, let vjpFirst, let vjpSecond):
                     let a = Int(inputs[start]), b = Int(inputs[start + 1])
-                    if slots[a] < 0 && slots[b] < 0 {
-                        let output = values[position]
-                        let va = values[a], vb = values[b]
-                        if flags[a].contains(.requiresGradient) {
-                            grads[a] += vjpFirst(va, vb, output, upstream)
+                    let aFlags = flags[a], bFlags = flags[b]
+                    if !aFlags.union(bFlags).contains(.tensorValue) {
+                        // The operands are read again for the second call rather than held
+                        // across the first: every float register is caller-saved, so holding
+                        // them would cost four spills per node. (a, b < position: the store
+                        // to grads[a] does not change grads[position].)
+                        if aFlags.contains(.requiresGradient) {
+                            grads[a] += vjpFirst(values[a], values[b], values[position], grads[position])
                             hit[a] = true
                         }
-                        if flags[b].contains(.requiresGradient) {
-                            grads[b] += vjpSecond(va, vb, output, upstream)
+                        if bFlags.contains(.requiresGradient) {
+                            grads[b] += vjpSecond(values[a], values[b], values[position], grads[position])
                             hit[b] = true
                         }
                         continue
@@ -159,7 +162,7 @@ extension Graph {
         guard anyNeeded, let vjp = rule.vjp else { return }
         let index = Int32(truncatingIfNeeded: position)
         let output = value(at: position)
-        let upstream = tensorGradients[index] ?? (store.slots[position] < 0 ? Tensor(grads[position]) : Tensor.zeros(like: output))
+        let upstream = tensorGradients[index] ?? (store.isScalar(position) ? Tensor(grads[position]) : Tensor.zeros(like: output))
         let inputs = inputIDs.map { value(at: Int($0)) }
         let produced: [Tensor?]
         do {
@@ -184,7 +187,7 @@ extension Graph {
             }
             let target = Int(input)
             reached[target] = true
-            if store.slots[target] < 0 {
+            if store.isScalar(target) {
                 grads[target] += gradient.scalars[0]
             } else if var existing = tensorGradients.removeValue(forKey: input) {
                 do {

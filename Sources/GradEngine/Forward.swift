@@ -17,17 +17,16 @@ extension Graph {
         // Fetched after setNonFinite: a second mutableStore() while this reference is held
         // would see a shared store and write to a copy.
         let nodeStore = mutableStore()
-        let slot = Int(nodeStore.slots[position])
+        let slot = Int(nodeStore.slot(position))
         switch value {
         case .scalar(let scalar):
-            nodeStore.setValue(position, scalar)
             if slot >= 0 {
                 // Slots are not reused; replacing the tensor frees its storage.
                 tensors[slot] = Tensor(0)
                 nodeStore.setSlot(position, -1)
             }
+            nodeStore.setValue(position, scalar)
         case .tensor(let tensor):
-            nodeStore.setValue(position, 0)
             if slot >= 0 {
                 tensors[slot] = tensor
             } else {
@@ -76,15 +75,15 @@ extension Graph {
     mutating func recompute(_ position: Int) throws(EngineError) {
         let op = store.ops[position]
         let range = store.inputRange(position)
-        if store.slots[position] < 0 {
+        if store.isScalar(position) {
             switch kernels[op] {
-            case .unary(let forward, _)? where range.count == 1 && store.slots[Int(store.inputs[range.lowerBound])] < 0:
+            case .unary(let forward, _)? where range.count == 1 && store.isScalar(Int(store.inputs[range.lowerBound])):
                 let value = forward(store.values[Int(store.inputs[range.lowerBound])])
                 mutableStore().setValue(position, value)
                 setNonFinite(position, !value.isFinite)
                 return
-            case .binary(let forward, _, _)? where range.count == 2 && store.slots[Int(store.inputs[range.lowerBound])] < 0
-                && store.slots[Int(store.inputs[range.lowerBound + 1])] < 0:
+            case .binary(let forward, _, _)? where range.count == 2 && store.isScalar(Int(store.inputs[range.lowerBound]))
+                && store.isScalar(Int(store.inputs[range.lowerBound + 1])):
                 let value = forward(store.values[Int(store.inputs[range.lowerBound])], store.values[Int(store.inputs[range.lowerBound + 1])])
                 mutableStore().setValue(position, value)
                 setNonFinite(position, !value.isFinite)
@@ -133,7 +132,7 @@ extension Graph {
     /// Runs `body` on the elements of a leaf in place (no allocation when the graph holds
     /// the only reference to the tensor). For scalar leaves the buffer has one element.
     mutating func updateLeafInPlace(_ position: Int, _ body: (inout UnsafeMutableBufferPointer<Double>) -> Void) {
-        let slot = Int(store.slots[position])
+        let slot = Int(store.slot(position))
         let finite: Bool
         if slot < 0 {
             var value = store.values[position]

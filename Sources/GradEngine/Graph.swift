@@ -1,19 +1,26 @@
 import GradTensor
 
 /// Per-node bits.
+/// (@usableFromInline with computed constants: the `Graph.apply` fast paths are inlined
+/// into clients, where a `static let` would be read through an accessor call.)
+@usableFromInline
 struct NodeFlags: OptionSet, Sendable {
-    let rawValue: UInt8
+    @usableFromInline let rawValue: UInt8
+    @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
     /// A trainable leaf (`param(...)`).
-    static let param = NodeFlags(rawValue: 1)
+    @inlinable static var param: NodeFlags { NodeFlags(rawValue: 1) }
     /// A leaf or constant: no inputs, value set from outside.
-    static let source = NodeFlags(rawValue: 2)
+    @inlinable static var source: NodeFlags { NodeFlags(rawValue: 2) }
     /// A source that takes no gradient.
-    static let constant = NodeFlags(rawValue: 4)
+    @inlinable static var constant: NodeFlags { NodeFlags(rawValue: 4) }
     /// Gradients flow into this node (a non-constant leaf, or an op with such an ancestor
     /// through a differentiable input).
-    static let requiresGradient = NodeFlags(rawValue: 8)
+    @inlinable static var requiresGradient: NodeFlags { NodeFlags(rawValue: 8) }
     /// The value holds NaN or ±Inf.
-    static let nonFinite = NodeFlags(rawValue: 16)
+    @inlinable static var nonFinite: NodeFlags { NodeFlags(rawValue: 16) }
+    /// The value is a tensor in the graph's tensor table; the value column holds its slot
+    /// (`NodeStore.slot(_:)`). Without this bit the value column holds the scalar value.
+    @inlinable static var tensorValue: NodeFlags { NodeFlags(rawValue: 32) }
 }
 
 /// A node's value as stored: scalars inline, everything else in the tensor side table.
@@ -34,33 +41,38 @@ enum NodeValue {
 }
 
 /// The scalar fast-path table (`OpRule.scalarKernels`): a process-lifetime buffer.
+@usableFromInline
 struct ScalarKernels: @unchecked Sendable {
     // @unchecked: the buffer is written once, before first use, and never freed.
-    let base: UnsafePointer<ScalarRule?>
+    @usableFromInline let base: UnsafePointer<ScalarRule?>
 
-    @inline(__always)
+    init(base: UnsafePointer<ScalarRule?>) { self.base = base }
+
+    @inlinable @inline(__always)
     subscript(op: OpCode) -> ScalarRule? { base[Int(op.rawValue)] }
 }
 
 /// The computation graph: nodes with integer ids in append-only columns (struct of
 /// arrays, `NodeStore`), values computed eagerly as nodes are added.
 ///
-/// A rank-0 node costs 26 bytes (op, flags, value, tensor slot, input offset and two
-/// input ids) and no heap allocation of its own. Other values live in `tensors` and the
-/// node records the slot. Ids are a topological order, so forward recomputation and
-/// backward are single loops over ids, without recursion.
+/// A rank-0 node costs 22 bytes (op, flags, value, input offset and two input ids) and
+/// no heap allocation of its own. Other values live in `tensors` and the node's value
+/// column records the slot (flag `tensorValue`). Ids are a topological order, so forward
+/// recomputation and backward are single loops over ids, without recursion.
 ///
 /// `Graph` is a value: `let saved = graph` costs a few reference-count increments; the
 /// node columns are copied only when one of the copies is mutated afterwards.
 public struct Graph: Sendable {
-    var store: NodeStore
+    @usableFromInline var store: NodeStore
     var tensors: [Tensor] = []
     /// Attributes of the nodes that have any.
     var attributeTable: [Int32: OpAttributes] = [:]
-    let kernels: ScalarKernels
+    @usableFromInline let kernels: ScalarKernels
 
     /// The most nodes (and input references) a graph holds; ids are `Int32`.
     public static let maxNodeCount = Int(Int32.max) - 2
+    /// `maxNodeCount` for the inlined fast paths, without a global accessor call.
+    @inlinable static var nodeLimit: Int { Int(Int32.max) - 2 }
 
     public init() {
         Tensor.keepFreedBuffersInProcess()
@@ -71,7 +83,7 @@ public struct Graph: Sendable {
     public var count: Int { store.count }
 
     /// The store, copied first if another graph value shares it.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func mutableStore() -> NodeStore {
         if !isKnownUniquelyReferenced(&store) { store = store.copy() }
         return store
@@ -140,11 +152,13 @@ public struct Graph: Sendable {
         return append(op, ids, attributes, value, flags: requires ? .requiresGradient : [])
     }
 
-    /// `op(a)` without allocating when `a` is a scalar.
+    /// `op(a)` without allocating when `a` is a scalar. Inlinable, so a client's loop of
+    /// scalar ops runs without a call per node (only the op's rule is called).
+    @inlinable @inline(__always)
     public mutating func apply(_ op: OpCode, _ a: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index)
-        if ia >= 0, ia < store.count, store.slots[ia] < 0, store.count < Graph.maxNodeCount,
-           store.inputCount < Graph.maxNodeCount - 2,
+        if ia >= 0, ia < store.count, store.isScalar(ia), store.count < Graph.nodeLimit,
+           store.inputCount < Graph.nodeLimit - 2,
            case .unary(let forward, _)? = kernels[op] {
             let value = forward(store.values[ia])
             var nodeFlags: NodeFlags = store.flags[ia].contains(.requiresGradient) ? .requiresGradient : []
@@ -156,10 +170,12 @@ public struct Graph: Sendable {
     }
 
     /// `op(a, b)` without allocating when both are scalars (the hot path of scalar graphs).
+    /// Inlinable, like `apply(_:_:)`.
+    @inlinable @inline(__always)
     public mutating func apply(_ op: OpCode, _ a: NodeID, _ b: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index), ib = Int(b.index)
-        if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.slots[ia] < 0, store.slots[ib] < 0,
-           store.count < Graph.maxNodeCount, store.inputCount < Graph.maxNodeCount - 2,
+        if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.isScalar(ia), store.isScalar(ib),
+           store.count < Graph.nodeLimit, store.inputCount < Graph.nodeLimit - 2,
            case .binary(let forward, _, _)? = kernels[op] {
             let value = forward(store.values[ia], store.values[ib])
             var nodeFlags: NodeFlags = store.flags[ia].union(store.flags[ib]).contains(.requiresGradient) ? .requiresGradient : []
@@ -194,9 +210,9 @@ public struct Graph: Sendable {
     /// Computes an op's value from the current values of `ids`.
     func evaluate(_ op: OpCode, _ ids: [Int32], _ attributes: OpAttributes) throws(EngineError) -> NodeValue {
         switch kernels[op] {
-        case .unary(let forward, _)? where ids.count == 1 && store.slots[Int(ids[0])] < 0:
+        case .unary(let forward, _)? where ids.count == 1 && store.isScalar(Int(ids[0])):
             return .scalar(forward(store.values[Int(ids[0])]))
-        case .binary(let forward, _, _)? where ids.count == 2 && store.slots[Int(ids[0])] < 0 && store.slots[Int(ids[1])] < 0:
+        case .binary(let forward, _, _)? where ids.count == 2 && store.isScalar(Int(ids[0])) && store.isScalar(Int(ids[1])):
             return .scalar(forward(store.values[Int(ids[0])], store.values[Int(ids[1])]))
         default:
             break
@@ -223,19 +239,19 @@ public struct Graph: Sendable {
     public func value(_ id: NodeID) -> Tensor { value(at: checked(id)) }
 
     func value(at position: Int) -> Tensor {
-        let slot = Int(store.slots[position])
+        let slot = Int(store.slot(position))
         return slot < 0 ? Tensor(store.values[position]) : tensors[slot]
     }
 
     /// The value of a one-element node (any rank) without building a tensor; nil otherwise.
     public func scalar(_ id: NodeID) -> Double? {
         let position = checked(id)
-        let slot = Int(store.slots[position])
+        let slot = Int(store.slot(position))
         return slot < 0 ? store.values[position] : tensors[slot].scalarValue
     }
 
     public func shape(_ id: NodeID) -> [Int] {
-        let slot = Int(store.slots[checked(id)])
+        let slot = Int(store.slot(checked(id)))
         return slot < 0 ? [] : tensors[slot].shape
     }
 

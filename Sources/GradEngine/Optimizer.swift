@@ -131,7 +131,7 @@ extension Gradients {
 extension Graph {
     /// Element count of a node's value without building a tensor.
     func value(elementCountOf id: NodeID) -> Int {
-        let slot = Int(store.slots[checked(id)])
+        let slot = Int(store.slot(checked(id)))
         return slot < 0 ? 1 : tensors[slot].count
     }
 }
