@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependency direction is one way (ARCHITECTURE.md):
 // GradLang, GradTensor -> GradEngine -> GradInterpreter -> GradSession -> gradbook;
-// GradStore, GradNotebook, GradJupyter -> GradZMQ sit beside them and meet only in GradSession / gradbook.
+// GradStore, GradNotebook, GradJupyter -> GradZMQ sit beside them and meet only in GradSession / gradbook;
+// GradJSON (JSON values, parser, writer) is below GradNotebook and GradJupyter.
 let package = Package(
     name: "gradbook",
     platforms: [.macOS(.v14)],
@@ -28,15 +29,16 @@ let package = Package(
         .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor"]),
         .target(name: "GradStore", dependencies: ["CSQLite"], resources: [.embedInCode("schema.sql")]),
         .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradLang", "GradEngine", "GradTensor"]),
-        .target(name: "GradNotebook"),
-        .target(name: "GradJupyter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GradJSON"),
+        .target(name: "GradNotebook", dependencies: ["GradJSON"]),
+        .target(name: "GradJupyter", dependencies: ["GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
         .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore"]),
         .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",
             dependencies: [
-                "GradSession", "GradStore", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL", "GradTensor",
+                "GradSession", "GradStore", "GradJSON", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL", "GradTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,8 +50,9 @@ let package = Package(
         .testTarget(name: "GradStoreTests", dependencies: ["GradStore"]),
         .testTarget(name: "GradSessionTests", dependencies: ["GradSession", "GradTensor"]),
         .testTarget(name: "GradREPLTests", dependencies: ["GradREPL"]),
-        .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook"]),
-        .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "GradJSONTests", dependencies: ["GradJSON"]),
+        .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook", "GradJSON"]),
+        .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", "GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

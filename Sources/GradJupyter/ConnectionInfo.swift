@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 
 /// The connection file a kernel is started with (`kernel -f FILE`): where to bind and how to sign.
 public struct ConnectionInfo: Sendable, Equatable {

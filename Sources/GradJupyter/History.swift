@@ -1,3 +1,5 @@
+import GradJSON
+
 /// A `history_request`, already validated.
 public struct HistoryRequest: Sendable, Equatable {
     public enum Access: Sendable, Equatable {

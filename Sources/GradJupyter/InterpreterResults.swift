@@ -1,3 +1,5 @@
+import GradJSON
+
 /// A MIME bundle: `text/plain` → a string, `application/json` → any JSON, `image/png` → base64 text.
 public typealias MimeBundle = [String: JSONValue]
 

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// One Jupyter message as received or about to be sent, without its wire framing.
 public struct JupyterMessage: Sendable, Equatable {
     /// ROUTER routing frames (shell, control, stdin) or the PUB topic (IOPub).

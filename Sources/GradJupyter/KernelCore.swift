@@ -1,3 +1,5 @@
+import GradJSON
+
 /// What every channel of one kernel shares: the codec (keys, session, replay guard), the kernel
 /// info, the lifecycle and the log. Sendable, so the control thread gets a copy.
 public struct KernelCore: Sendable {

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// What `kernel_info_reply` says about the kernel and its language. Built by the interpreter;
 /// the protocol layer adds protocol_version and status.
 public struct KernelInfo: Sendable, Equatable {

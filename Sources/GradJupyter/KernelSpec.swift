@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 
 /// A kernelspec: the `kernel.json` that tells Jupyter how to start the kernel, plus its logos.
 public struct KernelSpec: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// Why an incoming multipart message was dropped.
 public enum MessageRejection: Error, Equatable, CustomStringConvertible {
     case missingDelimiter

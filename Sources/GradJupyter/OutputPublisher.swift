@@ -1,3 +1,5 @@
+import GradJSON
+
 /// The interpreter's way to send outputs while a cell runs. Every message is parented to the
 /// execute request, so front ends put it under the right cell.
 public struct OutputPublisher {

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// Answers the shell channel: runs the interpreter, one request at a time, on the thread that
 /// owns it.
 public final class ShellDispatcher {

@@ -1,13 +1,14 @@
 import Foundation
+import GradJSON
 
 /// `.ipynb` files: nbformat 4 (reads 4.x, writes 4.5 with cell ids), written the way nbformat
 /// and nbclient write them: sorted keys, one-space indent, multi-line text as lists of lines.
 extension Notebook {
     public init(ipynb data: Data) throws {
-        guard case .object(let root) = try JSONValue.parse(data) else {
+        guard case .object(let root) = try JSONValue.parse(notebook: data) else {
             throw NotebookError.invalidNotebook("the top level is not a JSON object")
         }
-        guard let major = root["nbformat"]?.integerValue, major == 4 else {
+        guard let major = root["nbformat"]?.intValue, major == 4 else {
             throw NotebookError.invalidNotebook("only nbformat 4 is supported (found \(root["nbformat"]?.serialized(indent: nil) ?? "none"))")
         }
         guard case .array(let rawCells)? = root["cells"] else {
@@ -30,7 +31,7 @@ extension Notebook {
             var executionCount: Int?
             var outputs: [NotebookOutput] = []
             if kind == .code {
-                executionCount = fields.removeValue(forKey: "execution_count")?.integerValue
+                executionCount = fields.removeValue(forKey: "execution_count")?.intValue
                 for output in fields.removeValue(forKey: "outputs")?.arrayValue ?? [] {
                     outputs.append(try Notebook.output(output, cell: index + 1))
                 }
@@ -39,7 +40,7 @@ extension Notebook {
                                       executionCount: executionCount, id: id, sourceLine: 1, extra: fields))
         }
         self.init(cells: cells, metadata: root["metadata"]?.objectValue ?? [:], nbformat: major,
-                  nbformatMinor: root["nbformat_minor"]?.integerValue ?? 0)
+                  nbformatMinor: root["nbformat_minor"]?.intValue ?? 0)
     }
 
     /// The notebook as nbformat 4.5 JSON text (with a final newline, as nbformat writes it).
@@ -60,7 +61,7 @@ extension Notebook {
             fields["metadata"] = .object(metadata)
             fields["source"] = Notebook.lines(cell.source)
             if cell.kind == .code {
-                fields["execution_count"] = cell.executionCount.map(JSONValue.integer) ?? .null
+                fields["execution_count"] = cell.executionCount.map(JSONValue.int) ?? .null
                 fields["outputs"] = .array(cell.outputs.map(Notebook.json))
             }
             cellValues.append(.object(fields))
@@ -68,8 +69,8 @@ extension Notebook {
         let root: JSONValue = .object([
             "cells": .array(cellValues),
             "metadata": .object(metadata),
-            "nbformat": .integer(4),
-            "nbformat_minor": .integer(max(nbformatMinor, 5)),
+            "nbformat": .int(4),
+            "nbformat_minor": .int(max(nbformatMinor, 5)),
         ])
         return root.serialized(indent: 1) + "\n"
     }
@@ -85,7 +86,7 @@ extension Notebook {
             return .stream(name: fields["name"]?.stringValue ?? "stdout",
                            text: try multilineText(fields["text"] ?? .string(""), what: "cell \(cell) stream text"))
         case "execute_result":
-            return .executeResult(executionCount: fields["execution_count"]?.integerValue,
+            return .executeResult(executionCount: fields["execution_count"]?.intValue,
                                   data: try mimeBundle(fields["data"], cell: cell),
                                   metadata: fields["metadata"]?.objectValue ?? [:])
         case "display_data":
@@ -118,7 +119,7 @@ extension Notebook {
             return .object(["output_type": .string("stream"), "name": .string(name), "text": lines(text)])
         case let .executeResult(executionCount, data, metadata):
             return .object(["output_type": .string("execute_result"),
-                            "execution_count": executionCount.map(JSONValue.integer) ?? .null,
+                            "execution_count": executionCount.map(JSONValue.int) ?? .null,
                             "data": .object(splitBundle(data)), "metadata": .object(metadata)])
         case let .displayData(data, metadata):
             return .object(["output_type": .string("display_data"), "data": .object(splitBundle(data)),

@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 
 public enum CellKind: String, Sendable, CaseIterable {
     case code, markdown, raw

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// `.grad` files: jupytext's "percent" format, which jupytext, VS Code and Spyder read.
 ///
 ///     # %%                              a code cell
@@ -121,7 +123,7 @@ struct PercentMarker {
         let valueStart = text.index(after: equals)
         guard let end = jsonValueEnd(text[valueStart...]) else { return nil }
         let valueText = text[valueStart..<end]
-        guard let data = valueText.data(using: .utf8), let value = try? JSONValue.parse(data) else { return nil }
+        guard let value = try? JSONParser.parse(String(valueText)) else { return nil }
         return (String(key), value, text[end...])
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradInterpreter
+import GradJSON
 import GradNotebook
 import GradSession
 import GradStore
@@ -120,8 +121,8 @@ enum NotebookOutputs {
         }
     }
 
-    static func bundle(_ rich: RichOutput) -> [String: GradNotebook.JSONValue] {
-        var data: [String: GradNotebook.JSONValue] = ["text/plain": .string(rich.plain)]
+    static func bundle(_ rich: RichOutput) -> [String: JSONValue] {
+        var data: [String: JSONValue] = ["text/plain": .string(rich.plain)]
         if let html = rich.html { data["text/html"] = .string(html) }
         if let svg = rich.svg { data["image/svg+xml"] = .string(svg) }
         return data

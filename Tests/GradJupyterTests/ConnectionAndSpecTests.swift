@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 import GradJupyter
 import Testing
 

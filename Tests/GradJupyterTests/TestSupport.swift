@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 import GradJupyter
 
 /// One message the kernel sent, decoded.

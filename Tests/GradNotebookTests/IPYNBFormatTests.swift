@@ -1,4 +1,5 @@
 import Foundation
+import GradJSON
 import Testing
 @testable import GradNotebook
 
@@ -141,7 +142,7 @@ import Testing
             .stream(name: "stdout", text: "c = -4\na = 4\n"),
             .executeResult(executionCount: 2, data: ["text/plain": .string("-4"), "text/html": .string("<table>\n</table>")],
                            metadata: [:]),
-            .displayData(data: ["application/json": .object(["grad": .integer(-4), "ok": .bool(true)]),
+            .displayData(data: ["application/json": .object(["grad": .int(-4), "ok": .bool(true)]),
                                 "image/svg+xml": .string("<svg/>")],
                          metadata: ["isolated": .bool(true)]),
             .error(name: "NameError", value: "1:5: unknown name q", traceback: ["1:5: unknown name q", "J = q", "    ^"]),
@@ -169,7 +170,7 @@ import Testing
         #expect(reread.nbformatMinor == 5)
         let ids = reread.cells.compactMap(\.id)
         #expect(ids.count == 2 && Set(ids).count == 2 && ids.allSatisfy { $0.count == 8 })
-        #expect(reread.metadata["custom"] == .object(["nested": .array([.integer(1), .double(2.5), .null, .string("x")])]))
+        #expect(reread.metadata["custom"] == .object(["nested": .array([.int(1), .double(2.5), .null, .string("x")])]))
         #expect(reread.metadata["kernelspec"] == Notebook.kernelspec)
         #expect(text.contains(#""source": [\#n    "x = 1\n",\#n    "y = 2"\#n   ]"#))
         // Foundation agrees it is JSON.

@@ -17,7 +17,7 @@ public enum JSONWriter {
         return output
     }
 
-    static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -48,7 +48,7 @@ public enum JSONWriter {
         }
     }
 
-    static func writeObject(_ members: [String: JSONValue], into output: inout [UInt8]) {
+    public static func writeObject(_ members: [String: JSONValue], into output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         var first = true
         for key in members.keys.sorted() {
@@ -64,7 +64,7 @@ public enum JSONWriter {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    public static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
         let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in

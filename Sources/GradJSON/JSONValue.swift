@@ -1,7 +1,9 @@
-/// A JSON document as a plain value: what every Jupyter message frame holds.
+/// A JSON document as a plain value: a Jupyter message frame, a notebook file, a cell's
+/// metadata.
 ///
-/// Integers are kept apart from doubles because the protocol's counters, ports and cursor
-/// positions are integers, and a client that sends `3` must get `3` back, not `3.0`.
+/// Integers are kept apart from doubles, as in Python's json module: the protocol's counters,
+/// ports and cursor positions and a notebook's execution counts are integers, and a client
+/// that sends `3` must get `3` back, not `3.0`.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)

@@ -1,4 +1,4 @@
-import GradJupyter
+import GradJSON
 import Testing
 
 @Suite struct JSONTests {
