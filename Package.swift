@@ -4,7 +4,7 @@ import PackageDescription
 // Dependency direction is one way (ARCHITECTURE.md):
 // GradLang, GradTensor -> GradEngine -> GradInterpreter -> GradSession -> gradbook;
 // GradStore, GradNotebook, GradJupyter -> GradZMQ sit beside them and meet only in GradSession / gradbook;
-// GradJSON (JSON values, parser, writer) is below GradNotebook and GradJupyter.
+// GradJSON (JSON values, parser, writer) is a leaf below GradStore, GradNotebook and GradJupyter.
 let package = Package(
     name: "gradbook",
     platforms: [.macOS(.v14)],
@@ -27,13 +27,13 @@ let package = Package(
         .target(name: "GradEngine", dependencies: ["GradTensor"]),
         .target(name: "GradLang"),
         .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor"]),
-        .target(name: "GradStore", dependencies: ["CSQLite"], resources: [.embedInCode("schema.sql")]),
-        .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradLang", "GradEngine", "GradTensor"]),
+        .target(name: "GradStore", dependencies: ["CSQLite", "GradJSON"], resources: [.embedInCode("schema.sql")]),
+        .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradJSON", "GradLang", "GradEngine", "GradTensor"]),
         .target(name: "GradJSON"),
         .target(name: "GradNotebook", dependencies: ["GradJSON"]),
         .target(name: "GradJupyter", dependencies: ["GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
-        .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore"]),
+        .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore", "GradJSON"]),
         .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",

@@ -13,7 +13,7 @@ public struct BackpropVsNumericRow: Sendable {
     public var maxRelativeDifference: Double = .nan
     public var loss: Double = .nan
 
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         let backward = Stats(backwardSeconds).median ?? .nan
         let forwardPlusBackward = Stats(zip(forwardSeconds, backwardSeconds).map { $0 + $1 }).median ?? .nan
         let finite = Stats(finiteDifferenceSeconds).median ?? .nan
@@ -61,7 +61,7 @@ public enum BackpropVsNumericBenchmark {
     }
 
     /// The `backprop_vs_numeric` list, for `benchDocument`.
-    public static func workloadJSON(_ rows: [BackpropVsNumericRow]) -> JSONValue { .array(rows.map(\.json)) }
+    public static func workloadJSON(_ rows: [BackpropVsNumericRow]) -> OrderedJSON { .array(rows.map(\.json)) }
 
     public static func run(hidden: [Int] = defaultHidden, backpropReps: Int = 21, finiteDifferenceReps: Int = 3) throws -> (rows: [BackpropVsNumericRow], machine: MachineInfo) {
         let machine = MachineInfo()

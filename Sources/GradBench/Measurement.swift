@@ -21,9 +21,9 @@ public struct Stats: Sendable, Equatable {
         }
     }
 
-    public var json: JSONValue {
-        .object([("median", median.map(JSONValue.number) ?? .null), ("min", min.map(JSONValue.number) ?? .null),
-                 ("max", max.map(JSONValue.number) ?? .null), ("n", .int(n))])
+    public var json: OrderedJSON {
+        .object([("median", median.map(OrderedJSON.number) ?? .null), ("min", min.map(OrderedJSON.number) ?? .null),
+                 ("max", max.map(OrderedJSON.number) ?? .null), ("n", .int(n))])
     }
 }
 
@@ -84,15 +84,15 @@ public struct MachineInfo: Sendable {
         return nil
     }
 
-    public var json: JSONValue {
-        func numbers(_ values: [Double]?) -> JSONValue { values.map { .array($0.map(JSONValue.number)) } ?? .null }
+    public var json: OrderedJSON {
+        func numbers(_ values: [Double]?) -> OrderedJSON { values.map { .array($0.map(OrderedJSON.number)) } ?? .null }
         return .object([
             ("loadavg_start", numbers(loadavgStart)),
             ("loadavg_end", numbers(MachineInfo.loadavg())),
             ("nproc", .int(ProcessInfo.processInfo.processorCount)),
-            ("affinity", MachineInfo.affinityCount().map(JSONValue.int) ?? .null),
-            ("cpu_model", MachineInfo.cpuModel().map(JSONValue.string) ?? .null),
-            ("kernel", MachineInfo.kernelRelease().map(JSONValue.string) ?? .null),
+            ("affinity", MachineInfo.affinityCount().map(OrderedJSON.int) ?? .null),
+            ("cpu_model", MachineInfo.cpuModel().map(OrderedJSON.string) ?? .null),
+            ("kernel", MachineInfo.kernelRelease().map(OrderedJSON.string) ?? .null),
             ("python", .null),
             ("executable", .string(CommandLine.arguments.first ?? "")),
             ("swift", .string(swiftCompilerVersion)),

@@ -23,7 +23,7 @@ public struct MoonsMLPResult: Sendable {
     }
 
     /// The object `torch_bench.py` prints under `moons_mlp`.
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         .object([
             ("runs", .int(runs)), ("steps_per_run", .int(steps)), ("dtype", .string("float64")),
             ("s_per_step", Stats(secondsPerStep).json), ("s_per_run_total", Stats(secondsPerRun).json),

@@ -24,7 +24,7 @@ public struct RecordResult: Sendable {
         return added > 0 ? Double(valuesPerCall) / added : .infinity
     }
 
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         .object([
             ("model", .string("moons 2-16-16-2 mlp, 354 params, cross_entropy, sgd")),
             ("steps_per_call", .int(steps)),

@@ -9,7 +9,7 @@ public struct ScalarChainChecksum: Sendable, Equatable {
     public var sumGradW: Double
     public var sumGradB: Double
 
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         .object([("x_final", .number(xFinal)), ("grad_x0", .number(gradX0)),
                  ("sum_grad_w", .number(sumGradW)), ("sum_grad_b", .number(sumGradB))])
     }
@@ -36,7 +36,7 @@ public struct ScalarChainRow: Sendable {
 
     public var checksumMatches: Bool { checksum.map { $0.matches(reference) } ?? false }
 
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         if let skipped {
             return .object([("n_nodes", .int(nodes)), ("skipped", .string(skipped))])
         }

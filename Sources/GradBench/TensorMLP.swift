@@ -22,12 +22,12 @@ public struct TensorMLPResult: Sendable {
     }
 
     /// One entry of the peers' `tensor_mlp` list (float64).
-    public var json: JSONValue {
+    public var json: OrderedJSON {
         let median = Stats(roundMedians).median ?? .nan
         return .object([
             ("dtype", .string("float64")), ("rounds", .int(rounds)), ("warmup_steps", .int(warmupSteps)),
             ("timed_steps_per_round", .int(timedSteps)), ("ms_per_step", Stats(millisecondsPerStep).json),
-            ("round_medians_ms", .array(roundMedians.map(JSONValue.number))),
+            ("round_medians_ms", .array(roundMedians.map(OrderedJSON.number))),
             ("median_of_round_medians_ms", .number(median)),
             ("matmul_gflops_at_median", .number(Double(TensorMLPBenchmark.matmulFlop) / (median / 1e3) / 1e9)),
             ("loss_step0", .number(lossStep0)), ("loss_step_last", .number(lossStepLast)),

@@ -64,6 +64,15 @@ public enum JSONWriter {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// A JSON string literal, escaped as Python's json module escapes it with
+    /// `ensure_ascii=False` (RFC 8259; `\b` and `\f` by name, other controls as `\u00XX`).
+    public static func quoted(_ text: String) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 2)
+        writeString(text, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
     public static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
@@ -85,6 +94,8 @@ public enum JSONWriter {
             case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0x00..<0x20:
                 output.append(contentsOf: Array("\\u00".utf8))
                 output.append(hexDigits[Int(byte >> 4)])

@@ -37,7 +37,7 @@ extension JSONValue {
                 case .bool(let bool): output += bool ? "true" : "false"
                 case .int(let integer): output += String(integer)
                 case .double(let double): output += JSONValue.pythonRepr(double)
-                case .string(let string): output += JSONValue.quoted(string)
+                case .string(let string): output += JSONWriter.quoted(string)
                 case .array(let elements):
                     if elements.isEmpty { output += "[]"; continue }
                     output += "["
@@ -53,7 +53,7 @@ extension JSONValue {
                     output += "{"
                     var pending: [Step] = []
                     for (index, key) in members.keys.sorted().enumerated() {
-                        pending.append(.text((index > 0 ? itemSeparator : "") + newline(depth + 1) + JSONValue.quoted(key) + ": "))
+                        pending.append(.text((index > 0 ? itemSeparator : "") + newline(depth + 1) + JSONWriter.quoted(key) + ": "))
                         pending.append(.value(members[key] ?? .null, depth: depth + 1))
                     }
                     pending.append(.text(newline(depth) + "}"))
@@ -70,28 +70,5 @@ extension JSONValue {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
         return value.description
-    }
-
-    static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
     }
 }

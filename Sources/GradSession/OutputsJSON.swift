@@ -1,3 +1,5 @@
+import GradJSON
+
 import GradInterpreter
 import GradStore
 
@@ -32,5 +34,5 @@ enum OutputsJSON {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
-    static func quote(_ text: String) -> String { JSONText.quoted(text) }
+    static func quote(_ text: String) -> String { JSONWriter.quoted(text) }
 }

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// The ways a query result is shown: `gradbook sql --format`, `%sql`, Jupyter's `text/html`.
 public enum QueryFormat: String, Sendable, CaseIterable {
     /// ASCII grid, like the sqlite3 shell's `.mode table`.
@@ -126,7 +128,7 @@ extension QueryResult {
 
     func jsonText() -> String {
         guard !columns.isEmpty else { return "" }
-        let keys = columns.map(JSONText.quoted)
+        let keys = columns.map(JSONWriter.quoted)
         var objects: [String] = []
         objects.reserveCapacity(rows.count)
         for row in rows {
@@ -137,8 +139,8 @@ extension QueryResult {
                 case .null: json = "null"
                 case .integer(let integer): json = String(integer)
                 case .real(let real): json = NumberText.json(real)
-                case .text(let text): json = JSONText.quoted(text)
-                case .blob(let bytes): json = JSONText.quoted(QueryResult.hex(bytes))
+                case .text(let text): json = JSONWriter.quoted(text)
+                case .blob(let bytes): json = JSONWriter.quoted(QueryResult.hex(bytes))
                 }
                 members.append(keys[index] + ":" + json)
             }

@@ -1,3 +1,5 @@
+import GradJSON
+
 /// Tensors as JSON text nested by shape (`[[1,2],[3,4]]`; a scalar is a bare number), with
 /// shortest round-trip numbers so that decoding gives back every bit (except NaN payloads:
 /// NaN is `null`; infinities are `9e999` / `-9e999`, see `NumberText.json`).
@@ -296,36 +298,13 @@ public enum Float64Bytes {
     }
 }
 
-/// Small JSON writers for the store's own columns (shapes, name lists), also used by the
-/// session for the nbformat outputs it stores.
-public enum JSONText {
+/// Small JSON writers for the store's own columns (shapes, name lists).
+enum JSONText {
     static func integers(_ values: [Int]) -> String {
         "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 
     static func strings(_ values: [String]) -> String {
-        "[" + values.map(quoted).joined(separator: ",") + "]"
-    }
-
-    /// A JSON string literal (RFC 8259 escaping).
-    public static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
+        "[" + values.map(JSONWriter.quoted).joined(separator: ",") + "]"
     }
 }

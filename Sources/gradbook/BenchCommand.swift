@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let machine = MachineInfo()
-        var results: [(name: String, value: JSONValue)] = []
+        var results: [(name: String, value: OrderedJSON)] = []
         do {
             for workload in workloads.isEmpty ? Workload.allCases : workloads {
                 switch workload {

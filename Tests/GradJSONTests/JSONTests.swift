@@ -42,6 +42,12 @@ import Testing
         #expect(value.description == #"{"a":"q\"\\\n\u0001é","b":[1,2.5,null,true],"c":null}"#)
     }
 
+    /// As Python's json module writes strings (ensure_ascii=False): what nbformat saves.
+    @Test func quotesStringsAsPythonDoes() throws {
+        #expect(JSONWriter.quoted("tab\there \u{08}\u{0C}\r \u{1F} \"é\" \\ 😀") == #""tab\there \b\f\r \u001f \"é\" \\ 😀""#)
+        #expect(try JSONParser.parse(JSONWriter.quoted("\u{08}\u{0C}")) == .string("\u{08}\u{0C}"))
+    }
+
     @Test func roundTrips() throws {
         let value: JSONValue = ["text": "línea 1\nline\t2 😀", "n": -42, "x": 0.1, "list": [[], [:], ["k": false]]]
         #expect(try JSONParser.parse(JSONWriter.encode(value)) == value)

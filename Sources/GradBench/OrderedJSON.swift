@@ -1,16 +1,17 @@
-import GradStore
+import GradJSON
+
 /// A JSON value that keeps object keys in insertion order, so result files read like the
 /// peers' (`json.dumps` of a Python dict).
-public indirect enum JSONValue: Sendable, Equatable {
+public indirect enum OrderedJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
     case number(Double)
     case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+    public static func == (lhs: OrderedJSON, rhs: OrderedJSON) -> Bool { lhs.rendered() == rhs.rendered() }
 
     /// Compact JSON (one line); `indent` > 0 pretty-prints.
     public func rendered(indent: Int = 0) -> String {
@@ -28,7 +29,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
         case .number(let value): out += value.isFinite ? "\(value)" : "null"
-        case .string(let value): out += JSONValue.quote(value)
+        case .string(let value): out += OrderedJSON.quote(value)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "["
@@ -43,12 +44,12 @@ public indirect enum JSONValue: Sendable, Equatable {
             out += "{"
             for (position, (key, value)) in fields.enumerated() {
                 if position > 0 { out += separator }
-                out += newline + JSONValue.quote(key) + ": "
+                out += newline + OrderedJSON.quote(key) + ": "
                 value.write(into: &out, indent: indent, depth: depth + 1)
             }
             out += closing + "}"
         }
     }
 
-    static func quote(_ text: String) -> String { JSONText.quoted(text) }
+    static func quote(_ text: String) -> String { JSONWriter.quoted(text) }
 }
