@@ -120,7 +120,8 @@ extension Graph {
             let nodeFlags = flags[position]
             guard !nodeFlags.contains(.source), nodeFlags.contains(.requiresGradient) else { continue }
             if stopping && position != last && boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) { continue }
-            if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[ops[position]] {
+            let op = ops[position]
+            if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[op] {
                 let start = Int(inputStart[position])
                 switch scalarRule {
                 case .unary(_, let vjp):
@@ -128,7 +129,8 @@ extension Graph {
                     let xFlags = flags[x]
                     if !xFlags.contains(.tensorValue) {
                         if xFlags.contains(.requiresGradient) {
-                            accumulate(vjp(values[x], values[position], grads[position]), into: x, grads: grads, reached: hit)
+                            accumulate(ScalarKernels.vjp(op, values[x], values[position], grads[position], rule: vjp),
+                                       into: x, grads: grads, reached: hit)
                         }
                         continue
                     }
@@ -136,16 +138,12 @@ extension Graph {
                     let a = Int(inputs[start]), b = Int(inputs[start + 1])
                     let aFlags = flags[a], bFlags = flags[b]
                     if !aFlags.union(bFlags).contains(.tensorValue) {
-                        // The operands are read again for the second call rather than held
-                        // across the first: every float register is caller-saved, so holding
-                        // them would cost four spills per node. (a, b < position: the store
-                        // to grads[a] does not change grads[position].)
-                        if aFlags.contains(.requiresGradient) {
-                            accumulate(vjpFirst(values[a], values[b], values[position], grads[position]), into: a, grads: grads, reached: hit)
-                        }
-                        if bFlags.contains(.requiresGradient) {
-                            accumulate(vjpSecond(values[a], values[b], values[position], grads[position]), into: b, grads: grads, reached: hit)
-                        }
+                        let needA = aFlags.contains(.requiresGradient), needB = bFlags.contains(.requiresGradient)
+                        let (ga, gb) = ScalarKernels.vjp(op, values[a], values[b], values[position], grads[position],
+                                                         first: needA, second: needB, rules: (vjpFirst, vjpSecond))
+                        // (a, b < position: the table's entry for this node is read before either store.)
+                        if needA { accumulate(ga, into: a, grads: grads, reached: hit) }
+                        if needB { accumulate(gb, into: b, grads: grads, reached: hit) }
                         continue
                     }
                 }
