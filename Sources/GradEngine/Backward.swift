@@ -38,10 +38,14 @@ public struct Gradients: Sendable {
     }
 }
 
-/// The scalar gradient table of one backward pass and its reached marks, in zeroed memory
-/// from `calloc` (large tables come straight from the kernel already zero, so nothing is
-/// filled twice), with huge pages requested before first touch. Written only during the
-/// pass that creates it.
+/// The scalar gradient table of one backward pass and its reached marks, with huge pages
+/// requested before first touch. Written only during the pass that creates it.
+///
+/// Only `reached` is zeroed (`calloc`, one byte per node). `gradients` starts
+/// uninitialized (`malloc`: no 8-byte-per-node zero fill, which from glibc's recycled heap
+/// is a memset on every pass): entry i is written when node i is first reached
+/// (`accumulate`, or the target's seed) and read only where `reached[i]` is set — for a
+/// node flagged `tensorValue` it is never read, its gradient being in `tensorGradients`.
 final class GradientTable: @unchecked Sendable {
     // @unchecked: the buffers are written by `backward` before the table is shared, and
     // only read afterwards.
@@ -52,7 +56,7 @@ final class GradientTable: @unchecked Sendable {
     init(count: Int) {
         self.count = count
         let size = Swift.max(count, 1)
-        guard let rawGradients = calloc(size, MemoryLayout<Double>.stride),
+        guard let rawGradients = malloc(size * MemoryLayout<Double>.stride),
               let rawReached = calloc(size, MemoryLayout<Bool>.stride) else {
             fatalError("out of memory allocating gradients for \(count) nodes")
         }
@@ -66,6 +70,16 @@ final class GradientTable: @unchecked Sendable {
         free(gradients)
         free(reached)
     }
+}
+
+/// Adds `value` to node `position`'s gradient and marks it reached. The first
+/// contribution is added to 0 rather than stored, so the bits are those of a zero-filled
+/// table (0 + -0 is +0).
+@inline(__always)
+private func accumulate(_ value: Double, into position: Int, grads: UnsafeMutablePointer<Double>,
+                        reached: UnsafeMutablePointer<Bool>) {
+    grads[position] = (reached[position] ? grads[position] : 0) + value
+    reached[position] = true
 }
 
 extension Graph {
@@ -87,9 +101,8 @@ extension Graph {
         let table = GradientTable(count: last + 1)
         var tensorGradients: [Int32: Tensor] = [:]
         table.reached[last] = true
-        if targetSlot < 0 {
-            table.gradients[last] = 1
-        } else {
+        table.gradients[last] = targetSlot < 0 ? 1 : 0
+        if targetSlot >= 0 {
             tensorGradients[target.index] = Tensor(uncheckedOnes: targetShape)
         }
         let stopping = !boundary.isEmpty
@@ -107,7 +120,8 @@ extension Graph {
             let nodeFlags = flags[position]
             guard !nodeFlags.contains(.source), nodeFlags.contains(.requiresGradient) else { continue }
             if stopping && position != last && boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) { continue }
-            if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[ops[position]] {
+            let op = ops[position]
+            if !nodeFlags.contains(.tensorValue), let scalarRule = kernels[op] {
                 let start = Int(inputStart[position])
                 switch scalarRule {
                 case .unary(_, let vjp):
@@ -115,8 +129,8 @@ extension Graph {
                     let xFlags = flags[x]
                     if !xFlags.contains(.tensorValue) {
                         if xFlags.contains(.requiresGradient) {
-                            grads[x] += vjp(values[x], values[position], grads[position])
-                            hit[x] = true
+                            accumulate(ScalarKernels.vjp(op, values[x], values[position], grads[position], rule: vjp),
+                                       into: x, grads: grads, reached: hit)
                         }
                         continue
                     }
@@ -124,18 +138,12 @@ extension Graph {
                     let a = Int(inputs[start]), b = Int(inputs[start + 1])
                     let aFlags = flags[a], bFlags = flags[b]
                     if !aFlags.union(bFlags).contains(.tensorValue) {
-                        // The operands are read again for the second call rather than held
-                        // across the first: every float register is caller-saved, so holding
-                        // them would cost four spills per node. (a, b < position: the store
-                        // to grads[a] does not change grads[position].)
-                        if aFlags.contains(.requiresGradient) {
-                            grads[a] += vjpFirst(values[a], values[b], values[position], grads[position])
-                            hit[a] = true
-                        }
-                        if bFlags.contains(.requiresGradient) {
-                            grads[b] += vjpSecond(values[a], values[b], values[position], grads[position])
-                            hit[b] = true
-                        }
+                        let needA = aFlags.contains(.requiresGradient), needB = bFlags.contains(.requiresGradient)
+                        let (ga, gb) = ScalarKernels.vjp(op, values[a], values[b], values[position], grads[position],
+                                                         first: needA, second: needB, rules: (vjpFirst, vjpSecond))
+                        // (a, b < position: the table's entry for this node is read before either store.)
+                        if needA { accumulate(ga, into: a, grads: grads, reached: hit) }
+                        if needB { accumulate(gb, into: b, grads: grads, reached: hit) }
                         continue
                     }
                 }
@@ -186,10 +194,12 @@ extension Graph {
                 gradient = reduced
             }
             let target = Int(input)
-            reached[target] = true
             if store.isScalar(target) {
-                grads[target] += gradient.scalars[0]
-            } else if var existing = tensorGradients.removeValue(forKey: input) {
+                accumulate(gradient.scalars[0], into: target, grads: grads, reached: reached)
+                continue
+            }
+            reached[target] = true
+            if var existing = tensorGradients.removeValue(forKey: input) {
                 do {
                     try existing.addInPlace(gradient)
                 } catch {

@@ -78,13 +78,14 @@ extension Graph {
         if store.isScalar(position) {
             switch kernels[op] {
             case .unary(let forward, _)? where range.count == 1 && store.isScalar(Int(store.inputs[range.lowerBound])):
-                let value = forward(store.values[Int(store.inputs[range.lowerBound])])
+                let value = ScalarKernels.forward(op, store.values[Int(store.inputs[range.lowerBound])], rule: forward)
                 mutableStore().setValue(position, value)
                 setNonFinite(position, !value.isFinite)
                 return
             case .binary(let forward, _, _)? where range.count == 2 && store.isScalar(Int(store.inputs[range.lowerBound]))
                 && store.isScalar(Int(store.inputs[range.lowerBound + 1])):
-                let value = forward(store.values[Int(store.inputs[range.lowerBound])], store.values[Int(store.inputs[range.lowerBound + 1])])
+                let value = ScalarKernels.forward(op, store.values[Int(store.inputs[range.lowerBound])],
+                                                  store.values[Int(store.inputs[range.lowerBound + 1])], rule: forward)
                 mutableStore().setValue(position, value)
                 setNonFinite(position, !value.isFinite)
                 return

@@ -153,14 +153,14 @@ public struct Graph: Sendable {
     }
 
     /// `op(a)` without allocating when `a` is a scalar. Inlinable, so a client's loop of
-    /// scalar ops runs without a call per node (only the op's rule is called).
+    /// scalar ops runs without a call per node (the op's formula inlines too: `ScalarKernels.forward`).
     @inlinable @inline(__always)
     public mutating func apply(_ op: OpCode, _ a: NodeID) throws(EngineError) -> NodeID {
         let ia = Int(a.index)
         if ia >= 0, ia < store.count, store.isScalar(ia), store.count < Graph.nodeLimit,
            store.inputCount < Graph.nodeLimit - 2,
            case .unary(let forward, _)? = kernels[op] {
-            let value = forward(store.values[ia])
+            let value = ScalarKernels.forward(op, store.values[ia], rule: forward)
             var nodeFlags: NodeFlags = store.flags[ia].contains(.requiresGradient) ? .requiresGradient : []
             if !value.isFinite { nodeFlags.insert(.nonFinite) }
             let position = mutableStore().appendScalar(op: op, flags: nodeFlags, value: value, first: a.index, second: nil)
@@ -177,7 +177,7 @@ public struct Graph: Sendable {
         if ia >= 0, ia < store.count, ib >= 0, ib < store.count, store.isScalar(ia), store.isScalar(ib),
            store.count < Graph.nodeLimit, store.inputCount < Graph.nodeLimit - 2,
            case .binary(let forward, _, _)? = kernels[op] {
-            let value = forward(store.values[ia], store.values[ib])
+            let value = ScalarKernels.forward(op, store.values[ia], store.values[ib], rule: forward)
             var nodeFlags: NodeFlags = store.flags[ia].union(store.flags[ib]).contains(.requiresGradient) ? .requiresGradient : []
             if !value.isFinite { nodeFlags.insert(.nonFinite) }
             let position = mutableStore().appendScalar(op: op, flags: nodeFlags, value: value, first: a.index, second: b.index)
@@ -211,9 +211,9 @@ public struct Graph: Sendable {
     func evaluate(_ op: OpCode, _ ids: [Int32], _ attributes: OpAttributes) throws(EngineError) -> NodeValue {
         switch kernels[op] {
         case .unary(let forward, _)? where ids.count == 1 && store.isScalar(Int(ids[0])):
-            return .scalar(forward(store.values[Int(ids[0])]))
+            return .scalar(ScalarKernels.forward(op, store.values[Int(ids[0])], rule: forward))
         case .binary(let forward, _, _)? where ids.count == 2 && store.isScalar(Int(ids[0])) && store.isScalar(Int(ids[1])):
-            return .scalar(forward(store.values[Int(ids[0])], store.values[Int(ids[1])]))
+            return .scalar(ScalarKernels.forward(op, store.values[Int(ids[0])], store.values[Int(ids[1])], rule: forward))
         default:
             break
         }

@@ -37,34 +37,136 @@ extension OpRule {
 
 // MARK: - Elementwise formulas (x: input, y: output, g: gradient of the output)
 
-private func powForward(_ x: Double, _ p: Double) -> Double { pow(x, p) }
-/// PyTorch's `pow_backward`: d/dx is 0 where p == 0; d/dp is 0 where x == 0 and p >= 0.
-private func powVJPBase(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
-    p == 0 ? 0 : g * (p * pow(x, p - 1))
+/// The scalar rules' formulas — the one definition of each. The rows below reference them
+/// (scalar fast path and tensor kernels alike, so both paths compute the same bits), and
+/// `ScalarKernels`' dispatch calls the same functions directly by op code, so the engine's
+/// hot loops inline them instead of calling through the rows' function pointers.
+@usableFromInline
+enum ScalarFormula {
+    @inlinable static func addForward(_ a: Double, _ b: Double) -> Double { a + b }
+    @inlinable static func addVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g }
+    @inlinable static func addVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g }
+    @inlinable static func subForward(_ a: Double, _ b: Double) -> Double { a - b }
+    @inlinable static func subVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g }
+    @inlinable static func subVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { -g }
+    @inlinable static func mulForward(_ a: Double, _ b: Double) -> Double { a * b }
+    @inlinable static func mulVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g * b }
+    @inlinable static func mulVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g * a }
+    @inlinable static func divForward(_ a: Double, _ b: Double) -> Double { a / b }
+    @inlinable static func divVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g / b }
+    @inlinable static func divVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { (-(g / b) * a) / b }
+    @inlinable static func maximumForward(_ a: Double, _ b: Double) -> Double { Scalar.maximum(a, b) }
+    @inlinable static func maximumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a >= b ? g : 0 }
+    @inlinable static func maximumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a >= b ? 0 : g }
+    @inlinable static func minimumForward(_ a: Double, _ b: Double) -> Double { Scalar.minimum(a, b) }
+    @inlinable static func minimumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a <= b ? g : 0 }
+    @inlinable static func minimumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a <= b ? 0 : g }
+
+    @inlinable static func powForward(_ x: Double, _ p: Double) -> Double { pow(x, p) }
+    /// PyTorch's `pow_backward`: d/dx is 0 where p == 0; d/dp is 0 where x == 0 and p >= 0.
+    @inlinable static func powVJPBase(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
+        p == 0 ? 0 : g * (p * pow(x, p - 1))
+    }
+    @inlinable static func powVJPExponent(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
+        (x == 0 && p >= 0) ? 0 : g * (y * log(x))
+    }
+    @inlinable static func expForward(_ x: Double) -> Double { exp(x) }
+    @inlinable static func expVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * y }
+    @inlinable static func logForward(_ x: Double) -> Double { log(x) }
+    @inlinable static func logVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / x }
+    @inlinable static func sqrtForward(_ x: Double) -> Double { x.squareRoot() }
+    @inlinable static func sqrtVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / (2 * y) }
+    @inlinable static func absForward(_ x: Double) -> Double { Swift.abs(x) }
+    @inlinable static func absVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * Scalar.sign(x) }
+    @inlinable static func sinForward(_ x: Double) -> Double { sin(x) }
+    @inlinable static func sinVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * cos(x) }
+    @inlinable static func cosForward(_ x: Double) -> Double { cos(x) }
+    @inlinable static func cosVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g * sin(x) }
+    @inlinable static func tanhForward(_ x: Double) -> Double { tanh(x) }
+    @inlinable static func tanhVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * (1 - y * y) }
+    @inlinable static func sigmoidForward(_ x: Double) -> Double { Scalar.sigmoid(x) }
+    @inlinable static func sigmoidVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * ((1 - y) * y) }
+    @inlinable static func reluForward(_ x: Double) -> Double { Scalar.relu(x) }
+    @inlinable static func reluVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { x > 0 ? g : 0 }
+    @inlinable static func negForward(_ x: Double) -> Double { -x }
+    @inlinable static func negVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g }
 }
-private func powVJPExponent(_ x: Double, _ p: Double, _ y: Double, _ g: Double) -> Double {
-    (x == 0 && p >= 0) ? 0 : g * (y * log(x))
+
+// MARK: - Dispatch by op code
+
+/// The scalar rules by op code, for the engine's hot loops (`Graph.apply`, the backward
+/// sweep, recomputation): one switch that calls the `ScalarFormula` functions the rows
+/// reference, so their bodies inline (with a constant op the switch folds away), instead
+/// of an indirect call through the row's function pointer. An op not listed here calls
+/// `rule`, its row's pointer. `OpTableTests` checks that every listed op computes what its
+/// row computes.
+extension ScalarKernels {
+    @inlinable @inline(__always)
+    static func forward(_ op: OpCode, _ x: Double, rule: UnaryFunction) -> Double {
+        switch op {
+        case .neg: return ScalarFormula.negForward(x)
+        case .exp: return ScalarFormula.expForward(x)
+        case .log: return ScalarFormula.logForward(x)
+        case .sqrt: return ScalarFormula.sqrtForward(x)
+        case .abs: return ScalarFormula.absForward(x)
+        case .sin: return ScalarFormula.sinForward(x)
+        case .cos: return ScalarFormula.cosForward(x)
+        case .tanh: return ScalarFormula.tanhForward(x)
+        case .sigmoid: return ScalarFormula.sigmoidForward(x)
+        case .relu: return ScalarFormula.reluForward(x)
+        default: return rule(x)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func vjp(_ op: OpCode, _ x: Double, _ y: Double, _ g: Double, rule: UnaryDerivative) -> Double {
+        switch op {
+        case .neg: return ScalarFormula.negVJP(x, y, g)
+        case .exp: return ScalarFormula.expVJP(x, y, g)
+        case .log: return ScalarFormula.logVJP(x, y, g)
+        case .sqrt: return ScalarFormula.sqrtVJP(x, y, g)
+        case .abs: return ScalarFormula.absVJP(x, y, g)
+        case .sin: return ScalarFormula.sinVJP(x, y, g)
+        case .cos: return ScalarFormula.cosVJP(x, y, g)
+        case .tanh: return ScalarFormula.tanhVJP(x, y, g)
+        case .sigmoid: return ScalarFormula.sigmoidVJP(x, y, g)
+        case .relu: return ScalarFormula.reluVJP(x, y, g)
+        default: return rule(x, y, g)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func forward(_ op: OpCode, _ a: Double, _ b: Double, rule: BinaryFunction) -> Double {
+        switch op {
+        case .add: return ScalarFormula.addForward(a, b)
+        case .sub: return ScalarFormula.subForward(a, b)
+        case .mul: return ScalarFormula.mulForward(a, b)
+        case .div: return ScalarFormula.divForward(a, b)
+        case .maximum: return ScalarFormula.maximumForward(a, b)
+        case .minimum: return ScalarFormula.minimumForward(a, b)
+        case .pow: return ScalarFormula.powForward(a, b)
+        default: return rule(a, b)
+        }
+    }
+
+    /// Both input gradients of a binary op in one dispatch; a listed op computes both (its
+    /// formulas are pure and cheap), an unlisted one calls only the rules asked for (0 for
+    /// the other).
+    @inlinable @inline(__always)
+    static func vjp(_ op: OpCode, _ a: Double, _ b: Double, _ y: Double, _ g: Double, first: Bool, second: Bool,
+                    rules: (first: BinaryDerivative, second: BinaryDerivative)) -> (Double, Double) {
+        switch op {
+        case .add: return (ScalarFormula.addVJPFirst(a, b, y, g), ScalarFormula.addVJPSecond(a, b, y, g))
+        case .sub: return (ScalarFormula.subVJPFirst(a, b, y, g), ScalarFormula.subVJPSecond(a, b, y, g))
+        case .mul: return (ScalarFormula.mulVJPFirst(a, b, y, g), ScalarFormula.mulVJPSecond(a, b, y, g))
+        case .div: return (ScalarFormula.divVJPFirst(a, b, y, g), ScalarFormula.divVJPSecond(a, b, y, g))
+        case .maximum: return (ScalarFormula.maximumVJPFirst(a, b, y, g), ScalarFormula.maximumVJPSecond(a, b, y, g))
+        case .minimum: return (ScalarFormula.minimumVJPFirst(a, b, y, g), ScalarFormula.minimumVJPSecond(a, b, y, g))
+        default:
+            return (first ? rules.first(a, b, y, g) : 0, second ? rules.second(a, b, y, g) : 0)
+        }
+    }
 }
-private func expForward(_ x: Double) -> Double { exp(x) }
-private func expVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * y }
-private func logForward(_ x: Double) -> Double { log(x) }
-private func logVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / x }
-private func sqrtForward(_ x: Double) -> Double { x.squareRoot() }
-private func sqrtVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g / (2 * y) }
-private func absForward(_ x: Double) -> Double { Swift.abs(x) }
-private func absVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * Scalar.sign(x) }
-private func sinForward(_ x: Double) -> Double { sin(x) }
-private func sinVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * cos(x) }
-private func cosForward(_ x: Double) -> Double { cos(x) }
-private func cosVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g * sin(x) }
-private func tanhForward(_ x: Double) -> Double { tanh(x) }
-private func tanhVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * (1 - y * y) }
-private func sigmoidForward(_ x: Double) -> Double { Scalar.sigmoid(x) }
-private func sigmoidVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { g * ((1 - y) * y) }
-private func reluForward(_ x: Double) -> Double { Scalar.relu(x) }
-private func reluVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { x > 0 ? g : 0 }
-private func negForward(_ x: Double) -> Double { -x }
-private func negVJP(_ x: Double, _ y: Double, _ g: Double) -> Double { -g }
 
 private func powTensorVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor?] {
     let shape = a.output.shape
@@ -73,8 +175,8 @@ private func powTensorVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor
     guard g.count == y.count else { throw TensorError("pow: gradient does not match the output") }
     var dx = [Double](repeating: 0, count: y.count), dp = dx
     for i in 0..<y.count {
-        dx[i] = powVJPBase(x[i], p[i], y[i], g[i])
-        dp[i] = powVJPExponent(x[i], p[i], y[i], g[i])
+        dx[i] = ScalarFormula.powVJPBase(x[i], p[i], y[i], g[i])
+        dp[i] = ScalarFormula.powVJPExponent(x[i], p[i], y[i], g[i])
     }
     return [a.wants(0) ? try Tensor(shape: shape, scalars: dx) : nil,
             a.wants(1) ? try Tensor(shape: shape, scalars: dp) : nil]
@@ -108,13 +210,15 @@ private let elementwiseRows: [OpRule] = [
            attributes: [], doc: "a + b: elementwise sum, NumPy broadcasting.",
            forward: { a throws(TensorError) in try a.inputs[0] + a.inputs[1] },
            vjp: { a in [a.gradient, a.gradient] },
-           scalar: .binary(forward: { $0 + $1 }, vjpFirst: { _, _, _, g in g }, vjpSecond: { _, _, _, g in g }),
+           scalar: .binary(forward: { ScalarFormula.addForward($0, $1) }, vjpFirst: { ScalarFormula.addVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.addVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
     OpRule(op: .sub, name: "sub", callName: nil, symbol: "-", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "a - b: elementwise difference, NumPy broadcasting.",
            forward: { a throws(TensorError) in try a.inputs[0] - a.inputs[1] },
            vjp: { a in [a.gradient, a.wants(1) ? -a.gradient : nil] },
-           scalar: .binary(forward: { $0 - $1 }, vjpFirst: { _, _, _, g in g }, vjpSecond: { _, _, _, g in -g }),
+           scalar: .binary(forward: { ScalarFormula.subForward($0, $1) }, vjpFirst: { ScalarFormula.subVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.subVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
     OpRule(op: .mul, name: "mul", callName: nil, symbol: "*", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "a * b: elementwise product, NumPy broadcasting.",
@@ -122,7 +226,8 @@ private let elementwiseRows: [OpRule] = [
            vjp: { a throws(TensorError) in
                [a.wants(0) ? try a.gradient * a.inputs[1] : nil, a.wants(1) ? try a.gradient * a.inputs[0] : nil]
            },
-           scalar: .binary(forward: { $0 * $1 }, vjpFirst: { _, b, _, g in g * b }, vjpSecond: { a, _, _, g in g * a }),
+           scalar: .binary(forward: { ScalarFormula.mulForward($0, $1) }, vjpFirst: { ScalarFormula.mulVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.mulVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
     OpRule(op: .div, name: "div", callName: nil, symbol: "/", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "a / b: elementwise quotient, NumPy broadcasting.",
@@ -131,21 +236,23 @@ private let elementwiseRows: [OpRule] = [
                let quotient = try a.gradient / a.inputs[1]
                return [quotient, a.wants(1) ? try (-quotient * a.inputs[0]) / a.inputs[1] : nil]
            },
-           scalar: .binary(forward: { $0 / $1 }, vjpFirst: { _, b, _, g in g / b }, vjpSecond: { a, b, _, g in (-(g / b) * a) / b }),
+           scalar: .binary(forward: { ScalarFormula.divForward($0, $1) }, vjpFirst: { ScalarFormula.divVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.divVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []], domains: [.any, .awayFromZero]),
                       OpExample([[2, 3], [3]], domains: [.any, .awayFromZero]),
                       OpExample([[2, 1], [1, 3]], domains: [.any, .awayFromZero])]),
     OpRule(op: .neg, name: "neg", callName: nil, symbol: "-", arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "-x: elementwise negation.",
-           forward: { a in a.inputs[0].map(negForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(negVJP) },
-           scalar: .unary(forward: negForward, vjp: negVJP),
+           forward: { a in a.inputs[0].map(ScalarFormula.negForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.negVJP) },
+           scalar: .unary(forward: { ScalarFormula.negForward($0) }, vjp: { ScalarFormula.negVJP($0, $1, $2) }),
            examples: scalarAndMatrix),
     OpRule(op: .pow, name: "pow", callName: "pow", symbol: "^", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "pow(x, p), also x ^ p and x ** p: elementwise power, NumPy broadcasting. The gradient in p is x^p · log(x) (NaN for negative x, as in PyTorch).",
-           forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], powForward) },
+           forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], ScalarFormula.powForward) },
            vjp: powTensorVJP,
-           scalar: .binary(forward: powForward, vjpFirst: powVJPBase, vjpSecond: powVJPExponent),
+           scalar: .binary(forward: { ScalarFormula.powForward($0, $1) }, vjpFirst: { ScalarFormula.powVJPBase($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.powVJPExponent($0, $1, $2, $3) }),
            examples: [OpExample([[], []], domains: [.positive, .any]),
                       OpExample([[2, 3], []], domains: [.positive, .any]),
                       OpExample([[2, 3], [3]], domains: [.positive, .any])]),
@@ -164,49 +271,49 @@ private let elementwiseRows: [OpRule] = [
                       OpExample([[9], [4, 9, 20]])]),
     OpRule(op: .exp, name: "exp", callName: "exp", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "exp(x): elementwise e^x.",
-           forward: { a in a.inputs[0].map(expForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(expVJP) },
-           scalar: .unary(forward: expForward, vjp: expVJP), examples: scalarAndMatrix),
+           forward: { a in a.inputs[0].map(ScalarFormula.expForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.expVJP) },
+           scalar: .unary(forward: { ScalarFormula.expForward($0) }, vjp: { ScalarFormula.expVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .log, name: "log", callName: "log", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "log(x): elementwise natural logarithm (NaN below 0, -inf at 0).",
-           forward: { a in a.inputs[0].map(logForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(logVJP) },
-           scalar: .unary(forward: logForward, vjp: logVJP), examples: unaryExamples(.positive)),
+           forward: { a in a.inputs[0].map(ScalarFormula.logForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.logVJP) },
+           scalar: .unary(forward: { ScalarFormula.logForward($0) }, vjp: { ScalarFormula.logVJP($0, $1, $2) }), examples: unaryExamples(.positive)),
     OpRule(op: .sqrt, name: "sqrt", callName: "sqrt", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sqrt(x): elementwise square root.",
-           forward: { a in a.inputs[0].map(sqrtForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(sqrtVJP) },
-           scalar: .unary(forward: sqrtForward, vjp: sqrtVJP), examples: unaryExamples(.positive)),
+           forward: { a in a.inputs[0].map(ScalarFormula.sqrtForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sqrtVJP) },
+           scalar: .unary(forward: { ScalarFormula.sqrtForward($0) }, vjp: { ScalarFormula.sqrtVJP($0, $1, $2) }), examples: unaryExamples(.positive)),
     OpRule(op: .abs, name: "abs", callName: "abs", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "abs(x): elementwise |x|; its gradient at 0 is 0 (as PyTorch).",
-           forward: { a in a.inputs[0].map(absForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(absVJP) },
-           scalar: .unary(forward: absForward, vjp: absVJP), examples: unaryExamples(.awayFromZero)),
+           forward: { a in a.inputs[0].map(ScalarFormula.absForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.absVJP) },
+           scalar: .unary(forward: { ScalarFormula.absForward($0) }, vjp: { ScalarFormula.absVJP($0, $1, $2) }), examples: unaryExamples(.awayFromZero)),
     OpRule(op: .sin, name: "sin", callName: "sin", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sin(x): elementwise sine (radians).",
-           forward: { a in a.inputs[0].map(sinForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(sinVJP) },
-           scalar: .unary(forward: sinForward, vjp: sinVJP), examples: scalarAndMatrix),
+           forward: { a in a.inputs[0].map(ScalarFormula.sinForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sinVJP) },
+           scalar: .unary(forward: { ScalarFormula.sinForward($0) }, vjp: { ScalarFormula.sinVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .cos, name: "cos", callName: "cos", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "cos(x): elementwise cosine (radians).",
-           forward: { a in a.inputs[0].map(cosForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(cosVJP) },
-           scalar: .unary(forward: cosForward, vjp: cosVJP), examples: scalarAndMatrix),
+           forward: { a in a.inputs[0].map(ScalarFormula.cosForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.cosVJP) },
+           scalar: .unary(forward: { ScalarFormula.cosForward($0) }, vjp: { ScalarFormula.cosVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .tanh, name: "tanh", callName: "tanh", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "tanh(x): elementwise hyperbolic tangent.",
-           forward: { a in a.inputs[0].map(tanhForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(tanhVJP) },
-           scalar: .unary(forward: tanhForward, vjp: tanhVJP), examples: scalarAndMatrix),
+           forward: { a in a.inputs[0].map(ScalarFormula.tanhForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.tanhVJP) },
+           scalar: .unary(forward: { ScalarFormula.tanhForward($0) }, vjp: { ScalarFormula.tanhVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .sigmoid, name: "sigmoid", callName: "sigmoid", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sigmoid(x): elementwise 1 / (1 + e^-x).",
-           forward: { a in a.inputs[0].map(sigmoidForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(sigmoidVJP) },
-           scalar: .unary(forward: sigmoidForward, vjp: sigmoidVJP), examples: scalarAndMatrix),
+           forward: { a in a.inputs[0].map(ScalarFormula.sigmoidForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sigmoidVJP) },
+           scalar: .unary(forward: { ScalarFormula.sigmoidForward($0) }, vjp: { ScalarFormula.sigmoidVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .relu, name: "relu", callName: "relu", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "relu(x): elementwise max(x, 0); its gradient is 1 where x > 0, else 0.",
-           forward: { a in a.inputs[0].map(reluForward) },
-           vjp: { a throws(TensorError) in try a.elementwise(reluVJP) },
-           scalar: .unary(forward: reluForward, vjp: reluVJP), examples: unaryExamples(.awayFromZero)),
+           forward: { a in a.inputs[0].map(ScalarFormula.reluForward) },
+           vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.reluVJP) },
+           scalar: .unary(forward: { ScalarFormula.reluForward($0) }, vjp: { ScalarFormula.reluVJP($0, $1, $2) }), examples: unaryExamples(.awayFromZero)),
     OpRule(op: .maximum, name: "maximum", callName: "max", symbol: nil, arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "max(a, b): elementwise maximum, NumPy broadcasting; on ties the gradient goes to a.",
            forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], Scalar.maximum) },
@@ -215,7 +322,8 @@ private let elementwiseRows: [OpRule] = [
                return [a.wants(0) ? try a.gradient * firstWins : nil,
                        a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
            },
-           scalar: .binary(forward: { Scalar.maximum($0, $1) }, vjpFirst: { a, b, _, g in a >= b ? g : 0 }, vjpSecond: { a, b, _, g in a >= b ? 0 : g }),
+           scalar: .binary(forward: { ScalarFormula.maximumForward($0, $1) }, vjpFirst: { ScalarFormula.maximumVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.maximumVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
     OpRule(op: .minimum, name: "minimum", callName: "min", symbol: nil, arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "min(a, b): elementwise minimum, NumPy broadcasting; on ties the gradient goes to a.",
@@ -225,7 +333,8 @@ private let elementwiseRows: [OpRule] = [
                return [a.wants(0) ? try a.gradient * firstWins : nil,
                        a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
            },
-           scalar: .binary(forward: { Scalar.minimum($0, $1) }, vjpFirst: { a, b, _, g in a <= b ? g : 0 }, vjpSecond: { a, b, _, g in a <= b ? 0 : g }),
+           scalar: .binary(forward: { ScalarFormula.minimumForward($0, $1) }, vjpFirst: { ScalarFormula.minimumVJPFirst($0, $1, $2, $3) },
+                           vjpSecond: { ScalarFormula.minimumVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
 ]
 
