@@ -20,15 +20,15 @@ import Foundation
 /// checkpoint would have done much earlier; with most frames already copied, that copies the
 /// tail and bounds the log.
 final class BackgroundCheckpointer: @unchecked Sendable {
-    // @unchecked: `handle` is used by the checkpointing thread only (and by `stop()` after
-    // that thread has ended); the rest is guarded by `condition`.
+    // @unchecked: everything is guarded by `condition`; the checkpointing thread's connection
+    // is a local of that thread.
 
     /// Log size, in pages, that wakes the checkpointer: SQLite's own automatic threshold.
     static let thresholdPages: Int32 = 1000
     /// Log size, in pages, at which the committing thread checkpoints (see the type's doc).
     static let catchUpPages: Int32 = 4 * thresholdPages
 
-    private let handle: OpaquePointer
+    private let path: String
     private let condition = NSCondition()
     /// Log frames that existed when the last checkpoint was asked for, so that a log the
     /// checkpointer cannot shorten (a long reader) does not ask again on every commit.
@@ -38,27 +38,15 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var thread: JoinableThread?
     private var threadStarted = false
     private var stopping = false
+    /// The thread has returned (stopped, or could not open its connection).
+    private var ended = false
     private var completed = 0
 
-    /// Opens the checkpointer's own connection to the read-write database at `path`.
-    init(path: String) throws {
-        var opened: OpaquePointer?
-        let code = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
-        guard code == SQLITE_OK, let opened else {
-            let error = SQLiteError.last(opened, code: code)
-            sqlite3_close_v2(opened)
-            throw error
-        }
-        handle = opened
-        // Closing must not checkpoint either (see Database.checkpointBeforeClosing).
-        _ = gradbook_sqlite3_db_config_int(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nil)
-        // The writing connection's durability: the log is synced before the database file
-        // is written, and the file after.
-        _ = sqlite3_exec(handle, "PRAGMA synchronous = NORMAL", nil, nil, nil)
-    }
-
-    deinit {
-        sqlite3_close_v2(handle)
+    /// A checkpointer for the read-write database at `path`. Its thread and connection start
+    /// with the first checkpoint asked for: a session that never writes 1,000 pages pays for
+    /// neither.
+    init(path: String) {
+        self.path = path
     }
 
     /// Replaces `writer`'s automatic checkpoint with this checkpointer. The checkpointer must
@@ -106,6 +94,17 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     }
 
     private func checkpointUntilStopped() {
+        // Without a connection (the file cannot be opened again), the catch-up checkpoints in
+        // the hook still bound the log.
+        let connection = openConnection()
+        defer {
+            if let connection { sqlite3_close_v2(connection) }
+            condition.lock()
+            ended = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        guard let handle = connection else { return }
         condition.lock()
         while true {
             while !requested && !stopping {
@@ -126,11 +125,26 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.unlock()
     }
 
+    private func openConnection() -> OpaquePointer? {
+        var opened: OpaquePointer?
+        guard sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+              let handle = opened else {
+            sqlite3_close_v2(opened)
+            return nil
+        }
+        // Closing must not checkpoint either (see Database.checkpointBeforeClosing).
+        _ = gradbook_sqlite3_db_config_int(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nil)
+        // The writing connection's durability: the log is synced before the database file
+        // is written, and the file after.
+        _ = sqlite3_exec(handle, "PRAGMA synchronous = NORMAL", nil, nil, nil)
+        return handle
+    }
+
     /// Waits until no checkpoint is asked for or running; returns how many have completed.
     func waitUntilIdle() -> Int {
         condition.lock()
         defer { condition.unlock() }
-        while (requested || running) && !stopping {
+        while (requested || running) && !stopping && !ended {
             condition.wait()
         }
         return completed

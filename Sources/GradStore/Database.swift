@@ -122,9 +122,9 @@ public final class Database {
 
     /// Moves the log's checkpoints off the committing thread (see BackgroundCheckpointer);
     /// nothing for an in-memory or read-only database, or when already done.
-    public func checkpointInBackground() throws {
+    public func checkpointInBackground() {
         guard mode == .readWrite, !isInMemory, checkpointer == nil else { return }
-        let checkpointer = try BackgroundCheckpointer(path: path)
+        let checkpointer = BackgroundCheckpointer(path: path)
         checkpointer.attach(to: handle)
         self.checkpointer = checkpointer
     }

@@ -11,9 +11,10 @@ public enum NumberText {
     /// JSON number text. JSON has no NaN or infinities: NaN is `null`, +/-infinity are
     /// `9e999` / `-9e999`, which JSON readers (SQLite's, Python's, JavaScript's) parse as +/-inf.
     public static func json(_ value: Double) -> String {
-        var bytes: [UInt8] = []
-        appendJSON(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: maximumJSONLength) { buffer in
+            guard let out = buffer.baseAddress else { return 0 }
+            return writeJSON(value, to: out)
+        }
     }
 
     /// The longest text `writeJSON` produces.
@@ -30,16 +31,5 @@ public enum NumberText {
     private static func copy(_ text: StaticString, to out: UnsafeMutablePointer<UInt8>) -> Int {
         out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
         return text.utf8CodeUnitCount
-    }
-
-    /// Appends `json(value)` as UTF-8.
-    static func appendJSON(_ value: Double, to output: inout [UInt8]) {
-        if value.isNaN {
-            output.append(contentsOf: "null".utf8)
-        } else if value.isInfinite {
-            output.append(contentsOf: (value < 0 ? "-9e999" : "9e999").utf8)
-        } else {
-            ShortestDouble.appendJSON(value, to: &output)
-        }
     }
 }

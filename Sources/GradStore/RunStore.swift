@@ -40,7 +40,7 @@ public final class RunStore {
         case .readWrite:
             try migrator.migrate(database)
             try database.enableWriteAheadLog()
-            try database.checkpointInBackground()
+            database.checkpointInBackground()
         case .readOnly:
             try migrator.checkCurrent(database)
         }

@@ -17,18 +17,9 @@ enum ShortestDouble {
     /// The longest text `write` produces: `-2.2250738585072014e-308`.
     static let maximumLength = 24
 
-    /// Appends the text of a finite `value`, without the `.0` Swift puts after integral values.
-    static func appendJSON(_ value: Double, to output: inout [UInt8]) {
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { raw in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-            let length = write(value, to: base)
-            output.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
-        }
-    }
-
     /// Writes the text of a finite `value` at `out`, which has room for `maximumLength`
-    /// bytes, and returns its length.
+    /// bytes, and returns its length. The text is `Double.description`'s without the `.0`
+    /// Swift puts after integral values.
     static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let bits = value.bitPattern
         var sign = 0

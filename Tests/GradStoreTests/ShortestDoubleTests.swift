@@ -11,9 +11,10 @@ import Testing
     }
 
     static func written(_ value: Double) -> String {
-        var bytes: [UInt8] = []
-        ShortestDouble.appendJSON(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: ShortestDouble.maximumLength) { buffer in
+            guard let out = buffer.baseAddress else { return 0 }
+            return ShortestDouble.write(value, to: out)
+        }
     }
 
     static func mismatches(_ values: some Sequence<Double>) -> [String] {
