@@ -1,9 +1,12 @@
--- gradbook run history: schema version 1.
+-- gradbook run history (SQLite).
 --
--- This file is the only place the schema is written. The gradbook binary embeds it; the
--- migration runner executes it on a fresh database and then sets PRAGMA user_version.
--- Later versions append migration steps in Sources/GradStore/Migrations.swift; this file
--- keeps describing version 1 so that every database is built by the same sequence of steps.
+-- This file is the only place the schema is written. The gradbook binary embeds it and runs it
+-- as a sequence of versions: version 1 is everything up to the first line that starts with
+-- `-- @version N: name`; each such line starts version N, the statements that take a version
+-- N-1 database to N. A schema change appends a section at the end and never edits an earlier
+-- one, so every database, fresh or upgraded, is built by the same steps, each in its own
+-- transaction, and PRAGMA user_version says how far it got. A view that a later section
+-- redefines (DROP VIEW + CREATE VIEW) is described where it is last created.
 --
 -- Conventions
 --   * Internal tables have singular names (session, cell, node, ...). They may change between

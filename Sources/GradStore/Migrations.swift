@@ -19,8 +19,9 @@ public struct Migration: Sendable {
 /// Brings a database to the latest schema version, one migration per transaction, driven by
 /// `PRAGMA user_version`.
 ///
-/// Version 1 is `schema.sql` itself. A schema change appends a step to `SchemaMigrator.gradbook`
-/// (version 2 = the ALTER/CREATE statements from 1 to 2) and never edits an earlier step, so a
+/// The steps are the sections of `schema.sql`: version 1 is the text before the first
+/// `-- @version N: name` line, and each such line starts version N. A schema change appends a
+/// section (the ALTER/CREATE statements from N-1 to N) and never edits an earlier one, so a
 /// fresh database and an upgraded one go through the same sequence.
 public struct SchemaMigrator: Sendable {
     public let migrations: [Migration]
@@ -34,9 +35,9 @@ public struct SchemaMigrator: Sendable {
     public var latestVersion: Int32 { migrations.last?.version ?? 0 }
 
     /// The migrations of this build of gradbook.
-    public static let gradbook = SchemaMigrator(migrations: [
-        Migration(version: 1, name: "schema.sql", sql: Schema.sql),
-    ])
+    public static let gradbook = SchemaMigrator(migrations: Schema.sections.map { section in
+        Migration(version: section.version, name: section.name, sql: section.sql)
+    })
 
     /// Applies every migration newer than the database's version. Safe when several processes
     /// open a fresh file at once: each step re-reads the version inside its write transaction.
@@ -89,4 +90,37 @@ public struct SchemaMigrator: Sendable {
 /// The schema as embedded from `schema.sql` at the repository root (never a copy).
 public enum Schema {
     public static let sql = String(decoding: PackageResources.schema_sql, as: UTF8.self)
+
+    /// One version's statements: the text of `schema.sql` from its `-- @version N: name` line
+    /// (version 1: from the top) to the next such line.
+    public struct Section: Sendable, Equatable {
+        public var version: Int32
+        public var name: String
+        public var sql: String
+    }
+
+    public static let sections: [Section] = split(sql)
+
+    /// Splits schema text at its `-- @version N: name` lines. The file is embedded at build
+    /// time, so a misnumbered section is a build defect that `SchemaMigrator`'s check reports.
+    static func split(_ text: String) -> [Section] {
+        var sections = [Section(version: 1, name: "schema.sql", sql: "")]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let header = versionHeader(line) {
+                sections.append(Section(version: header.version, name: header.name, sql: ""))
+            } else {
+                sections[sections.count - 1].sql += line + "\n"
+            }
+        }
+        return sections
+    }
+
+    private static func versionHeader(_ line: Substring) -> (version: Int32, name: String)? {
+        let prefix = "-- @version "
+        guard line.hasPrefix(prefix) else { return nil }
+        let rest = line.dropFirst(prefix.count)
+        guard let colon = rest.firstIndex(of: ":"), let version = Int32(rest[..<colon]) else { return nil }
+        let name = rest[rest.index(after: colon)...].drop { $0 == " " }
+        return (version, String(name.reversed().drop { $0 == " " || $0 == "\r" }.reversed()))
+    }
 }

@@ -9,7 +9,7 @@ import Testing
         let path = directory.path("history.db")
         let store = try RunStore(path: path)
         #expect(store.schemaVersion == SchemaMigrator.gradbook.latestVersion)
-        #expect(try store.query("PRAGMA user_version").rows == [[.integer(1)]])
+        #expect(try store.query("PRAGMA user_version").rows == [[.integer(Int64(SchemaMigrator.gradbook.latestVersion))]])
         #expect(try store.query("PRAGMA journal_mode").rows == [[.text("wal")]])
         #expect(try store.query("PRAGMA foreign_keys").rows == [[.integer(1)]])
         #expect(try store.query("PRAGMA synchronous").rows == [[.integer(1)]])
@@ -76,12 +76,13 @@ import Testing
         let path = directory.path("future.db")
         do {
             let database = try Database(path: path)
-            try database.execute("CREATE TABLE later_feature(x); PRAGMA user_version = 7")
+            try database.execute("CREATE TABLE later_feature(x); PRAGMA user_version = 70")
         }
+        let known = SchemaMigrator.gradbook.latestVersion
         let error = try #require(throws: StoreError.self) { try RunStore(path: path) }
-        #expect(error == .newerSchema(path: path, found: 7, known: 1))
-        #expect(error.description == "\(path) was written by a newer gradbook (schema 7, this build knows 1)")
-        #expect(throws: StoreError.newerSchema(path: path, found: 7, known: 1)) {
+        #expect(error == .newerSchema(path: path, found: 70, known: known))
+        #expect(error.description == "\(path) was written by a newer gradbook (schema 70, this build knows \(known))")
+        #expect(throws: StoreError.newerSchema(path: path, found: 70, known: known)) {
             try RunStore(path: path, mode: .readOnly)
         }
     }

@@ -3,8 +3,10 @@ import Testing
 @testable import GradStore
 
 @Suite struct MigrationTests {
-    /// A stand-in for the next schema version: what appending version 2 looks like.
-    static let syntheticVersion2 = Migration(version: 2, name: "run notes", sql: """
+    static let current = SchemaMigrator.gradbook.latestVersion
+
+    /// A stand-in for the next schema version: what appending a section to schema.sql looks like.
+    static let syntheticNext = Migration(version: current + 1, name: "run notes", sql: """
         ALTER TABLE run ADD COLUMN note TEXT;
         CREATE VIEW run_notes AS SELECT id AS run_id, note FROM run WHERE note IS NOT NULL;
         """)
@@ -14,33 +16,33 @@ import Testing
         let path = directory.path("old.db")
         let seed: SeedRecording
         do {
-            // Written by this build's schema (version 1): the "previous" schema of a build with v2.
+            // Written by this build's schema: the "previous" schema of a build with one more section.
             let store = try RunStore(path: path)
             seed = try SeedRecording.record(into: store)
         }
-        let next = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticVersion2])
+        let next = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticNext])
         let upgraded = try RunStore(path: path, migrator: next)
-        #expect(upgraded.schemaVersion == 2)
-        #expect(try upgraded.query("PRAGMA user_version").rows == [[.integer(2)]])
+        #expect(upgraded.schemaVersion == Self.current + 1)
+        #expect(try upgraded.query("PRAGMA user_version").rows == [[.integer(Int64(Self.current + 1))]])
         // Old rows survive, the new column works, and the old build now refuses the file.
         #expect(try upgraded.query("SELECT grad FROM run_values WHERE name = 'w'").rows == [[.real(-4)]])
         _ = try upgraded.query("UPDATE run SET note = 'seed' WHERE id = ?1", arguments: [.integer(seed.runID)])
         #expect(try upgraded.query("SELECT run_id, note FROM run_notes").rows == [[.integer(seed.runID), .text("seed")]])
         #expect(try upgraded.query("PRAGMA integrity_check").rows == [[.text("ok")]])
-        #expect(throws: StoreError.newerSchema(path: path, found: 2, known: 1)) { try RunStore(path: path) }
+        #expect(throws: StoreError.newerSchema(path: path, found: Self.current + 1, known: Self.current)) { try RunStore(path: path) }
     }
 
     @Test func eachStepRunsInItsOwnTransactionAndAFailingStepKeepsTheEarlierOnes() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("steps.db")
-        let broken = Migration(version: 3, name: "broken") { database in
+        let broken = Migration(version: Self.current + 2, name: "broken") { database in
             try database.execute("CREATE TABLE half_done(x)")
             try database.execute("THIS IS NOT SQL")
         }
-        let migrator = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticVersion2, broken])
+        let migrator = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticNext, broken])
         #expect(throws: SQLiteError.self) { try RunStore(path: path, migrator: migrator) }
         let database = try Database(path: path)
-        #expect(try SchemaMigrator.gradbook.version(of: database) == 2)
+        #expect(try SchemaMigrator.gradbook.version(of: database) == Self.current + 1)
         #expect(try database.scalarInteger("SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'") == 0)
         #expect(try database.scalarInteger("SELECT count(*) FROM sqlite_schema WHERE name = 'run_notes'") == 1)
     }
@@ -73,9 +75,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.path("old.db")
         do { _ = try RunStore(path: path) }
-        let next = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticVersion2])
+        let next = SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations + [MigrationTests.syntheticNext])
         let error = try #require(throws: StoreError.self) { try RunStore(path: path, mode: .readOnly, migrator: next) }
-        #expect(error == .olderSchemaReadOnly(path: path, found: 1, known: 2))
+        #expect(error == .olderSchemaReadOnly(path: path, found: Self.current, known: Self.current + 1))
     }
 
     @Test func schemaIsTheEmbeddedRootFile() throws {
@@ -85,5 +87,28 @@ import Testing
         let onDisk = try String(contentsOf: file.resolvingSymlinksInPath(), encoding: .utf8)
         #expect(Schema.sql == onDisk)
         #expect(!Schema.sql.localizedCaseInsensitiveContains("user_version ="))
+    }
+}
+
+@Suite struct SchemaSectionTests {
+    @Test func schemaTextSplitsIntoNumberedVersions() {
+        let sections = Schema.split("""
+            CREATE TABLE a(x);
+            -- @version 2: add b
+            CREATE TABLE b(y);
+            -- @version 3: add c  
+            CREATE TABLE c(z);
+            """)
+        #expect(sections.map(\.version) == [1, 2, 3])
+        #expect(sections.map(\.name) == ["schema.sql", "add b", "add c"])
+        #expect(sections[0].sql.contains("CREATE TABLE a(x);"))
+        #expect(!sections[0].sql.contains("CREATE TABLE b"))
+        #expect(sections[2].sql.contains("CREATE TABLE c(z);"))
+    }
+
+    @Test func theEmbeddedSchemaIsNumberedOneTwoThreeInOrder() {
+        // SchemaMigrator.init traps on a misnumbered list; this says so in a test first.
+        #expect(Schema.sections.map(\.version) == (1...Int32(Schema.sections.count)).map { $0 })
+        #expect(SchemaMigrator.gradbook.latestVersion == Int32(Schema.sections.count))
     }
 }
