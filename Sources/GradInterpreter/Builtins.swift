@@ -13,8 +13,8 @@ enum Builtins {
     static let functions: [String: Doc] = [
         "param": Doc(usage: "w = param(expr)", summary: "Evaluate expr once and make the result a trainable leaf: only params are changed by train."),
         "grad": Doc(usage: "grad(J, x)", summary: "dJ/dx as a value, from the latest backward pass from J (run afresh if the graph changed). Not differentiable itself."),
-        "train": Doc(usage: "train(J, steps=100, lr=0.1, optimizer=\"sgd\"|\"momentum\"|\"adam\", momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, lr_end=lr)",
-                     summary: "Minimise the scalar J over every param it depends on: forward, backward, update, `steps` times; each step is recorded as a run. Ctrl-C stops after the current step."),
+        "train": Doc(usage: "train(J, steps=100, lr=0.1, optimizer=\"sgd\"|\"momentum\"|\"adam\", momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, lr_end=lr, checkpoint_every=100)",
+                     summary: "Minimise the scalar J over every param it depends on: forward, backward, update, `steps` times; each step is recorded as a run (every param's value and gradient in full, with the optimizer state, at the first, the last and every checkpoint_every-th step; summaries in between, which replay recovers exactly). Ctrl-C stops after the current step."),
         "print": Doc(usage: "print(values...)", summary: "Write values and strings to standard output, separated by spaces."),
         "gradcheck": Doc(usage: "gradcheck(J, eps=1e-6)", summary: "Compare the backward pass with central finite differences for every param of J and report the worst relative error."),
         "zeros": Doc(usage: "zeros(shape...)", summary: "A tensor of zeros, e.g. zeros(2, 3)."),

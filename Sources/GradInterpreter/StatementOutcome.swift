@@ -64,6 +64,26 @@ public struct RunEvent: Sendable {
     public var nodes: [NodeSnapshot]
     /// Optimizer settings of a training step, as JSON, for the database.
     public var settingsJSON: String?
+    /// Training steps: the optimizer's state before this step's update, which a checkpoint
+    /// of the step stores.
+    public var optimizerState: NamedOptimizerState?
+    /// Training steps: `train(..., checkpoint_every=K)`, when given.
+    public var checkpointEvery: Int?
+
+    public init(kind: RunKind, target: String, step: Int?, loss: Double?, durationSeconds: Double, totalSteps: Int?,
+                nodes: [NodeSnapshot], settingsJSON: String?, optimizerState: NamedOptimizerState? = nil,
+                checkpointEvery: Int? = nil) {
+        self.kind = kind
+        self.target = target
+        self.step = step
+        self.loss = loss
+        self.durationSeconds = durationSeconds
+        self.totalSteps = totalSteps
+        self.nodes = nodes
+        self.settingsJSON = settingsJSON
+        self.optimizerState = optimizerState
+        self.checkpointEvery = checkpointEvery
+    }
 }
 
 /// What one statement did: its outputs, the definitions it made and the runs it performed.
