@@ -64,7 +64,11 @@ struct RunCommand: ParsableCommand {
         }
         let session = try SessionFactory.make(store: store, kind: .batch, notebook: path)
         session.outputHandler = TerminalOutput.write
-        defer { try? session.close() }
+        let interrupts = BatchInterrupt(raising: session.interrupt)
+        defer {
+            try? session.close()
+            withExtendedLifetime(interrupts) {}
+        }
         var passed = true
         for index in notebook.cells.indices where notebook.cells[index].kind == .code {
             let cell = notebook.cells[index]

@@ -33,6 +33,11 @@ final class BackgroundProcess {
         process.waitUntilExit()
     }
 
+    /// Ctrl-C.
+    func interrupt() {
+        kill(process.processIdentifier, SIGINT)
+    }
+
     /// Waits up to `seconds` for the process to end; kills it if it has not.
     @discardableResult
     func wait(atMost seconds: Double) -> Int32? {

@@ -86,7 +86,7 @@ final class ScriptedInterpreter: JupyterInterpreter, Sendable {
         case "wait":
             waiting.withLock { $0 = true }
             defer { waiting.withLock { $0 = false } }
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(300)
             while Date() < deadline {
                 if interrupted.current {
                     return .error(ExecutionError(ename: "KeyboardInterrupt", evalue: "interrupted", traceback: []))

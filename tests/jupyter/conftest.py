@@ -55,14 +55,14 @@ class RunningKernel:
         reply = self.shell_reply(msg_id, timeout)
         return reply, self.iopub_until_idle(msg_id, timeout)
 
-    def shell_reply(self, msg_id, timeout=10):
+    def shell_reply(self, msg_id, timeout=60):
         deadline = time.monotonic() + timeout
         while True:
             reply = self.kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
             if reply["parent_header"].get("msg_id") == msg_id:
                 return reply
 
-    def iopub_until_idle(self, msg_id, timeout=10):
+    def iopub_until_idle(self, msg_id, timeout=60):
         messages = []
         deadline = time.monotonic() + timeout
         while True:
@@ -73,7 +73,7 @@ class RunningKernel:
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return messages
 
-    def wait_for_iopub(self, msg_id, msg_type, timeout=10):
+    def wait_for_iopub(self, msg_id, msg_type, timeout=60):
         deadline = time.monotonic() + timeout
         while True:
             msg = self.kc.get_iopub_msg(timeout=max(0.01, deadline - time.monotonic()))

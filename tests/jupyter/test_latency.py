@@ -41,13 +41,13 @@ def test_a_client_connecting_while_the_kernel_starts_is_answered(tmp_path):
     try:
         shell.connect(f"tcp://127.0.0.1:{info['shell_port']}")
         session.send(shell, "kernel_info_request", {})
-        assert shell.poll(5000)
+        assert shell.poll(60_000)
         elapsed = time.perf_counter() - started
         reply = session.deserialize(session.feed_identities(shell.recv_multipart())[1])
         assert reply["msg_type"] == "kernel_info_reply"
         print(f"spawn -> kernel_info_reply {elapsed * 1e3:.1f} ms")
         session.send(shell, "shutdown_request", {"restart": False})
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=60) == 0
     finally:
         context.destroy(linger=0)
         if process.poll() is None:

@@ -13,15 +13,13 @@ import samples
 
 def interrupt_long_cell(kernel, interrupt):
     msg_id = kernel.kc.execute(samples.LONG_RUNNING)
-    kernel.wait_for_iopub(msg_id, "execute_input")
-    time.sleep(0.2)
-    started = time.monotonic()
+    # The training's progress display appears after its first step: the cell is training.
+    kernel.wait_for_iopub(msg_id, "display_data", timeout=60)
     interrupt()
-    reply = kernel.shell_reply(msg_id, timeout=10)
-    elapsed = time.monotonic() - started
+    # How fast is a benchmark's question (kernel_latency.py); here: it stops, and says so.
+    reply = kernel.shell_reply(msg_id, timeout=60)
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == samples.INTERRUPTED_ENAME
-    assert elapsed < 1.0, f"the interrupt took {elapsed:.2f} s"
     # The session survives: the next cell runs.
     reply, outputs = kernel.execute(samples.SIX_TIMES_SEVEN)
     assert reply["content"]["status"] == "ok"
@@ -40,24 +38,24 @@ def test_sigint_stops_a_running_cell(start_kernel):
 
 def test_sigint_while_idle_leaves_the_kernel_running(kernel):
     os.kill(kernel.pid, signal.SIGINT)
-    time.sleep(0.3)
-    assert kernel.process.poll() is None
+    # The signal is pending or handled by the time the kernel answers the next request.
     reply, _ = kernel.execute(samples.SIX_TIMES_SEVEN)
     assert reply["content"]["status"] == "ok"
+    assert kernel.process.poll() is None
 
 
 def test_control_channel_answers_while_the_shell_is_busy(kernel):
     msg_id = kernel.kc.execute(samples.LONG_RUNNING)
-    kernel.wait_for_iopub(msg_id, "execute_input")
+    kernel.wait_for_iopub(msg_id, "display_data", timeout=60)
     request = kernel.kc.session.msg("kernel_info_request")
-    started = time.monotonic()
     kernel.kc.control_channel.send(request)
-    reply = kernel.kc.control_channel.get_msg(timeout=5)
+    reply = kernel.kc.control_channel.get_msg(timeout=60)
     assert reply["parent_header"]["msg_id"] == request["header"]["msg_id"]
     assert reply["content"]["status"] == "ok"
-    assert time.monotonic() - started < 0.5
+    # The control reply came while the cell was still training: the shell has not replied yet.
+    assert kernel.kc.shell_channel.msg_ready() is False
     kernel.km.interrupt_kernel()
-    assert kernel.shell_reply(msg_id)["content"]["status"] == "error"
+    assert kernel.shell_reply(msg_id, timeout=60)["content"]["status"] == "error"
 
 
 def test_a_failing_cell_aborts_the_cells_queued_behind_it(kernel):
@@ -79,23 +77,20 @@ def test_stop_on_error_false_runs_the_queued_cells(kernel):
 
 def test_shutdown_request_ends_the_process_promptly(kernel):
     process = kernel.process
-    started = time.monotonic()
     kernel.kc.shutdown()
-    reply = kernel.kc.control_channel.get_msg(timeout=5)
+    reply = kernel.kc.control_channel.get_msg(timeout=60)
     assert reply["msg_type"] == "shutdown_reply"
     assert reply["content"] == {"status": "ok", "restart": False}
-    assert process.wait(timeout=5) == 0
-    assert time.monotonic() - started < 2
+    assert process.wait(timeout=60) == 0
 
 
 def test_shutdown_during_a_running_cell_interrupts_it_and_exits(kernel):
     process = kernel.process
     msg_id = kernel.kc.execute(samples.LONG_RUNNING)
-    kernel.wait_for_iopub(msg_id, "execute_input")
-    started = time.monotonic()
+    kernel.wait_for_iopub(msg_id, "display_data", timeout=60)
     kernel.kc.shutdown()
-    assert process.wait(timeout=5) == 0
-    assert time.monotonic() - started < 2
+    # The cell would train for hours: ending at all means the shutdown interrupted it.
+    assert process.wait(timeout=60) == 0
 
 
 def test_restart_gives_a_fresh_working_kernel(kernel):
@@ -134,8 +129,8 @@ def test_the_kernel_exits_when_the_process_that_started_it_dies(tmp_path):
         assert os.path.exists(f"/proc/{kernel_pid}"), "the kernel died while its parent lived"
         spawner.stdin.write("\n")
         spawner.stdin.flush()
-        spawner.wait(timeout=5)
-        deadline = time.monotonic() + 5
+        spawner.wait(timeout=60)
+        deadline = time.monotonic() + 60
         while os.path.exists(f"/proc/{kernel_pid}") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not os.path.exists(f"/proc/{kernel_pid}"), "the orphaned kernel is still running"
