@@ -68,7 +68,9 @@ final class GraphRecorder {
                 steps: run.totalSteps ?? 0, checkpointEvery: policy.keepsCheckpoints ? interval : nil))
             self.training = training
         }
-        let nodeIDs = self.nodeIDs(of: run)
+        // A train() call's steps all use the same graph: its node rows are looked up once.
+        let nodeIDs = training.nodeIDs ?? self.nodeIDs(of: run)
+        training.nodeIDs = nodeIDs
         guard policy.keepsCheckpoints else {
             try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: false, to: training)
             return
@@ -81,11 +83,9 @@ final class GraphRecorder {
         if step % training.interval == 0 || step == (run.totalSteps ?? 0) - 1 {
             try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: true, to: training)
         } else {
-            // Under `params` only the params are kept of a step; holding the rest would make the
-            // next step's forward pass copy every intermediate tensor.
-            var kept = run
-            if policy == .params { kept.nodes = run.nodes.filter(\.isParam) }
-            training.held = HeldStep(run: kept, nodeIDs: nodeIDs, cellID: cellID)
+            // Holding the step costs no copy: the next forward pass replaces the tensors it holds
+            // (only the params, updated in place, are copied once).
+            training.held = HeldStep(run: run, nodeIDs: nodeIDs, cellID: cellID)
         }
     }
 
@@ -214,6 +214,8 @@ private final class TrainingRecording {
     /// The call's row, until the first step carries it to the writer.
     var train: TrainRecord?
     var held: HeldStep?
+    /// The node rows of the call's graph, the same at every step.
+    var nodeIDs: [Int64]?
 
     init(writer: TrainingWriter, interval: Int, train: TrainRecord) {
         self.writer = writer

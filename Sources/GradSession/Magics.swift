@@ -88,7 +88,7 @@ extension Session {
         recordPolicy = policy
         checkpointEvery = interval
         let checkpoints = policy.keepsCheckpoints
-            ? "train() checkpoints: the first step, every \(interval)\(interval == 1 ? "" : "th") step and the last"
+            ? "train() stores checkpoints at its first step, every \(interval == 1 ? "step" : "\(interval) steps") and its last"
             : "train() keeps no checkpoints under this policy"
         emit(.display(RichOutput(plain: "%record \(policy.rawValue) --checkpoint-every \(interval)\n\(checkpoints)")), into: &cell)
     }
