@@ -46,16 +46,21 @@ extension RunStore {
     func insertValues(_ values: [ValueRecord], runID: Int64, deferJSON: Bool) throws {
         guard !values.isEmpty else { return }
         var summaries: [ValueRecord] = []
-        let statement = try database.cachedStatement(RunStore.insertValueSQL)
-        let scalarStatement = try database.cachedStatement(RunStore.insertScalarSQL)
+        // Fetched when first needed: a training step between checkpoints uses neither.
+        var general: Statement?
+        var scalars: Statement?
         for record in values {
             if case .summary? = record.value, record.grad.isSummaryOrNil {
                 summaries.append(record)
                 continue
             }
-            if record.shape.isEmpty, try insertScalar(record, runID: runID, statement: scalarStatement) {
-                continue
+            if record.shape.isEmpty {
+                let scalarStatement = try scalars ?? database.cachedStatement(RunStore.insertScalarSQL)
+                scalars = scalarStatement
+                if try insertScalar(record, runID: runID, statement: scalarStatement) { continue }
             }
+            let statement = try general ?? database.cachedStatement(RunStore.insertValueSQL)
+            general = statement
             guard let numel = TensorJSON.elementCount(of: record.shape) else {
                 throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
             }
@@ -70,7 +75,7 @@ extension RunStore {
                            storageColumn: 6, deferJSON: deferJSON, statement: statement)
             try statement.step()
         }
-        statement.reset()
+        general?.reset()
         var start = 0
         while start < summaries.count {
             let chunk = summaries[start..<Swift.min(start + RunStore.summaryRowsPerStatement, summaries.count)]
