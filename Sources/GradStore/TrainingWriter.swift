@@ -8,15 +8,13 @@ import Foundation
 /// the training loop, on the machine's other core, it costs the loop only the hand-over, as
 /// TensorBoard's event writer does for PyTorch users.
 ///
-/// Group commit: the writer takes every step waiting (up to `groupLimit`) and commits them
-/// together, as databases do with concurrent commits: most of a commit's cost is rewriting the
-/// same table and index pages and the log's frame headers, paid then once per group instead of
-/// once per step. Commits are at least `commitInterval` apart: a step that arrives sooner after
-/// the previous commit waits for the steps behind it until then (or until `groupLimit` are
-/// waiting, or `finish()`), so a fast training loop pays for a commit every few milliseconds,
-/// not at every step, and readers see a step at most that much later. A step is still never
-/// half-written, and a crash loses at most the steps not yet committed, which the queue holds
-/// either way.
+/// Group commit: a step the writer finds alone in the queue is committed in its own
+/// transaction, so readers see it at once. When the loop runs ahead, the writer takes every
+/// step waiting (up to `groupLimit`) and commits them together, as databases do with
+/// concurrent commits: most of a commit's cost is rewriting the same table and index pages
+/// and the log's frame headers, paid then once per group instead of once per step. A step is
+/// still never half-written, and a crash loses at most the steps not yet committed, which
+/// the queue holds either way.
 ///
 /// The store belongs to the writer from `init` until `finish()` returns: its owner must not
 /// use it in between. At most `capacity` steps, holding at most `valueBudget` numbers between
@@ -69,22 +67,14 @@ public final class TrainingWriter: @unchecked Sendable {
     private var currentTrainID: Int64?
     private var runIDs: [Int64] = []
     private var thread: JoinableThread?
-    private let commitInterval: Double
-    /// When the writer last committed (monotonic seconds); only the writer thread uses it.
-    private var lastCommit = -Double.infinity
 
     /// Starts the writer thread.
-    /// - Parameters:
-    ///   - groupLimit: the most steps committed in one transaction (1: one each).
-    ///   - commitInterval: the least time between two commits, in seconds (0: commit whatever
-    ///     is waiting as soon as the previous commit is done).
-    public init(store: RunStore, capacity: Int = 64, valueBudget: Int = 4_000_000, groupLimit: Int = 64,
-                commitInterval: Double = 0.002) throws {
+    /// - Parameter groupLimit: the most steps committed in one transaction (1: one each).
+    public init(store: RunStore, capacity: Int = 64, valueBudget: Int = 4_000_000, groupLimit: Int = 64) throws {
         self.store = store
         self.capacity = Swift.max(1, capacity)
         self.valueBudget = valueBudget
         self.groupLimit = Swift.max(1, groupLimit)
-        self.commitInterval = Swift.max(0, commitInterval)
         thread = try JoinableThread(name: "gradbook-writer") { [self] in writeUntilClosed() }
     }
 
@@ -133,7 +123,6 @@ public final class TrainingWriter: @unchecked Sendable {
             var error: (any Error)?
             if failureSoFar() == nil {
                 do { try write(group) } catch let caught { error = caught }
-                lastCommit = Self.now()
             }
             condition.lock()
             if let error, failure == nil { failure = error }
@@ -142,20 +131,13 @@ public final class TrainingWriter: @unchecked Sendable {
         }
     }
 
-    /// The steps waiting (at most `groupLimit`) once the commit interval has passed, or none
-    /// once `finish()` was called and nothing is left.
+    /// The steps waiting (at most `groupLimit`), or none once `finish()` was called and
+    /// nothing is left.
     private func nextSteps() -> [Step] {
         condition.lock()
         defer { condition.unlock() }
         while pendingStart == pending.count && !closing {
             condition.wait()
-        }
-        // A failed writer only drains the queue; a full group or finish() does not wait.
-        let due = lastCommit + commitInterval
-        while !closing && failure == nil && pending.count - pendingStart < groupLimit && pending.count - pendingStart < capacity {
-            let remaining = due - Self.now()
-            guard remaining > 0 else { break }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
         }
         var group: [Step] = []
         while group.count < groupLimit, pendingStart < pending.count, let step = pending[pendingStart] {
@@ -166,12 +148,6 @@ public final class TrainingWriter: @unchecked Sendable {
         }
         condition.broadcast()
         return group
-    }
-
-    private static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     private func failureSoFar() -> (any Error)? {

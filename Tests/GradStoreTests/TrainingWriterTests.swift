@@ -108,32 +108,4 @@ import Testing
         #expect(try store.query("SELECT count(*) FROM run_values WHERE value_json IS NOT NULL AND grad_json IS NOT NULL").rows
                 == [[.integer(50)]])
     }
-
-    /// Commits are at least `commitInterval` apart: with an interval longer than the test, the
-    /// steps after the first commit wait for `finish()`, which commits them at once, together.
-    @Test func stepsArrivingSoonAfterACommitWaitForTheNextOneTogether() throws {
-        let history = try Self.makeHistory()
-        let before = history.store.database.transactionsCommitted
-        let writer = try TrainingWriter(store: history.store, commitInterval: 3_600)
-        for step in 0..<40 {
-            try writer.submit(Self.step(step, of: history, first: step == 0))
-        }
-        #expect(try writer.finish().count == 40)
-        let transactions = history.store.database.transactionsCommitted - before
-        #expect(transactions >= 1 && transactions <= 2, "40 steps took \(transactions) transactions")
-        #expect(try history.store.query("SELECT count(*), count(DISTINCT step) FROM run WHERE kind = 'train'").rows
-                == [[.integer(40), .integer(40)]])
-    }
-
-    /// A full group does not wait for the interval.
-    @Test func aFullGroupIsCommittedWithoutWaitingForTheInterval() throws {
-        let history = try Self.makeHistory()
-        let writer = try TrainingWriter(store: history.store, capacity: 4, groupLimit: 4, commitInterval: 3_600)
-        // With capacity 4, the 9th submit can only return once the writer has taken groups of 4
-        // before finish() is called: it would wait for an hour if full groups waited.
-        for step in 0..<9 {
-            try writer.submit(Self.step(step, of: history, first: step == 0))
-        }
-        #expect(try writer.finish().count == 9)
-    }
 }
