@@ -263,3 +263,11 @@ JOIN run AS r ON r.id = v.run_id
 LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
 LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id
 WHERE n.is_param = 1;
+
+-- @version 2: engine revision of each session
+-- Which revision of gradbook's arithmetic a session computed with, so a replay rebuilds its runs
+-- the same way, bit for bit. NULL: a session recorded before revisions were kept (revision 0).
+-- Revision 1: `a @ b.T` and `a.T @ b` are one matrix product that reads the operand transposed
+-- in place (BLAS's transa/transb); before, the transpose was copied first, and BLAS may sum in
+-- another order for the two layouts.
+ALTER TABLE session ADD COLUMN engine_revision INTEGER;

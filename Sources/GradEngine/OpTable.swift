@@ -258,17 +258,24 @@ private let elementwiseRows: [OpRule] = [
                       OpExample([[2, 3], [3]], domains: [.positive, .any])]),
     OpRule(op: .matmul, name: "matmul", callName: "matmul", symbol: "@", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "a @ b: matrix product as NumPy's matmul — vector·vector is a scalar, a vector operand is treated as a row (left) or column (right), leading axes are batch axes and broadcast.",
-           forward: { a throws(TensorError) in try Tensor.matmul(a.inputs[0], a.inputs[1]) },
+           forward: { a throws(TensorError) in
+               try Tensor.matmul(a.inputs[0], a.inputs[1], transposeLeft: a.attributes.transposeLeft, transposeRight: a.attributes.transposeRight)
+           },
            vjp: { a throws(TensorError) in
                let (left, right) = try Tensor.matmulGradients(a.inputs[0], a.inputs[1], resultGradient: a.gradient,
-                                                              needLeft: a.wants(0), needRight: a.wants(1))
+                                                              needLeft: a.wants(0), needRight: a.wants(1),
+                                                              transposeLeft: a.attributes.transposeLeft, transposeRight: a.attributes.transposeRight)
                return [left, right]
            },
            scalar: nil,
            examples: [OpExample([[3], [3]]), OpExample([[2, 3], [3]]), OpExample([[3], [3, 2]]),
                       OpExample([[2, 3], [3, 4]]), OpExample([[2, 2, 3], [3, 4]]),
                       OpExample([[2, 1, 2, 3], [3, 3, 2]]), OpExample([[8, 9], [9, 10]]),
-                      OpExample([[9], [4, 9, 20]])]),
+                      OpExample([[9], [4, 9, 20]]),
+                      OpExample([[3, 2], [3, 4]], attributes: OpAttributes(transposeLeft: true)),
+                      OpExample([[2, 3], [4, 3]], attributes: OpAttributes(transposeRight: true)),
+                      OpExample([[2, 3, 2], [4, 3]], attributes: OpAttributes(transposeLeft: true, transposeRight: true)),
+                      OpExample([[3], [4, 3]], attributes: OpAttributes(transposeRight: true))]),
     OpRule(op: .exp, name: "exp", callName: "exp", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "exp(x): elementwise e^x.",
            forward: { a in a.inputs[0].map(ScalarFormula.expForward) },

@@ -39,11 +39,21 @@ extension Interpreter {
             return value
         }
 
+        let transposedOperands = matmulOperandsReadTransposed(first...last, syntax: syntax)
         for position in first...last {
             let id = ExprID(index: Int32(position))
             let expr = syntax[id]
             let value: RuntimeValue
             switch expr.kind {
+            case .attribute(let base, _, _) where transposedOperands.contains(id):
+                // `.T` of a matmul operand: the product reads it transposed (see below).
+                value = try result(base)
+            case .binary(.matmul, let lhs, let rhs):
+                let left = try result(lhs), right = try result(rhs)
+                let attributes = OpAttributes(
+                    transposeLeft: transposedOperands.contains(lhs) && (shapeOf(left)?.count ?? 0) >= 2,
+                    transposeRight: transposedOperands.contains(rhs) && (shapeOf(right)?.count ?? 0) >= 2)
+                value = try applyOp(.matmul, [(left, syntax[lhs].span), (right, syntax[rhs].span)], attributes: attributes, at: expr.span)
             case .number(let number):
                 value = .constant(Tensor(number))
             case .string(let text):
@@ -80,6 +90,21 @@ extension Interpreter {
             isParamDefinition = false
         }
         return Evaluated(value: try result(root), dependencies: dependencies, usesGrad: usesGrad, isParamDefinition: isParamDefinition)
+    }
+
+    /// The `x.T` operands of `@` in these expressions. `a @ b.T` is built as one matmul that
+    /// reads `b` transposed (BLAS's `transb`), not as a transpose node whose copy of `b` would be
+    /// made again after every update of `b`; the product's value and gradients are the same.
+    func matmulOperandsReadTransposed(_ positions: ClosedRange<Int>, syntax: CellSyntax) -> Set<ExprID> {
+        var operands = Set<ExprID>()
+        guard arithmeticRevision >= 1 else { return operands }
+        for position in positions {
+            guard case .binary(.matmul, let lhs, let rhs) = syntax[ExprID(index: Int32(position))].kind else { continue }
+            for operand in [lhs, rhs] {
+                if case .attribute(_, "T", _) = syntax[operand].kind { operands.insert(operand) }
+            }
+        }
+        return operands
     }
 
     func lookup(_ name: String, at span: SourceSpan) throws(RuntimeError) -> RuntimeValue {

@@ -19,6 +19,14 @@ public struct Interpreter: Sendable {
     /// Bumped whenever existing node values may change (rebuilds, training updates).
     var valuesVersion = 0
 
+    /// The revision of this interpreter's arithmetic that a session records, so a replay
+    /// computes a stored run the way it was computed: 1 = `a @ b.T` reads `b` transposed in
+    /// place (revision 0 copied the transpose first; BLAS may round the two differently).
+    public static let engineRevision = 1
+    /// The revision this interpreter computes with: a replay of a run recorded by an older
+    /// revision sets it to that revision.
+    public var arithmeticRevision = Interpreter.engineRevision
+
     public init() {}
 
     /// Runs one parsed statement. On error nothing changes: not the graph, not the names.

@@ -155,7 +155,8 @@ public enum Replayer {
         }
 
         let started = Clock.now()
-        var interpreter = try rebuild(graph, runID: originalID)
+        let revision = try store.engineRevision(ofSession: original.sessionID) ?? 0
+        var interpreter = try rebuild(graph, runID: originalID, arithmeticRevision: revision)
         let backward = try backwardPass(from: target, in: &interpreter, runID: originalID)
         let duration = Clock.now() - started
 
@@ -204,8 +205,9 @@ public enum Replayer {
 
     /// A fresh interpreter holding the run's graph: leaves with their values at the run,
     /// op nodes by executing their stored definitions, in the session's graph order.
-    private static func rebuild(_ graph: RunGraph, runID: Int64) throws -> Interpreter {
+    private static func rebuild(_ graph: RunGraph, runID: Int64, arithmeticRevision: Int) throws -> Interpreter {
         var interpreter = Interpreter()
+        interpreter.arithmeticRevision = min(arithmeticRevision, Interpreter.engineRevision)
         let context = ExecutionContext(cellNumber: 0)
         for name in graph.order {
             guard let node = graph.definitions[name] else { continue }

@@ -26,7 +26,7 @@ public final class Session {
 
     public init(store: RunStore, kind: SessionKind, notebook: String?) throws {
         self.store = store
-        sessionID = try store.beginSession(kind: kind, notebook: notebook)
+        sessionID = try store.beginSession(kind: kind, notebook: notebook, engineRevision: Interpreter.engineRevision)
         recorder = GraphRecorder(store: store, sessionID: sessionID)
     }
 
