@@ -153,9 +153,19 @@ extension Session {
     func whoTable() -> QueryResult {
         let rows: [[SQLValue]] = interpreter.summaries.map { node in
             [.text(node.name), .text(node.op), .text(formatShape(node.shape)), .text(node.isParam ? "yes" : "no"),
-             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression)]
+             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression),
+             .text(node.gradient.map(Self.compactGradient) ?? "-")]
         }
-        return QueryResult(columns: ["name", "op", "shape", "param", "definition"], rows: rows)
+        return QueryResult(columns: ["name", "op", "shape", "param", "definition", "grad"], rows: rows)
+    }
+
+    /// A gradient in one table cell: small tensors in full, larger ones by their L2 norm.
+    static func compactGradient(_ gradient: Tensor) -> String {
+        if gradient.count <= 6 {
+            return display(gradient).split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }.joined(separator: " ")
+        }
+        let norm = gradient.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return "norm \(formatScalar(norm)), shape \(formatShape(gradient.shape))"
     }
 
     static func explanationHTML(_ explanation: Explanation) -> String {
