@@ -108,15 +108,15 @@ enum ChainRules {
             return [.subtract(g, .multiply(.function(.exp, y), .sum(g, axes: [axis(default: -1)], keepdims: true)))]
         case .mse:
             let elements = inputShapes.dropFirst().reduce(xShape) { (try? broadcastShape($0, $1)) ?? $0 }
-            let slope = ChainTerm.divide(.multiply(.number(2), .subtract(a, b)), .number(Double(max(count(elements), 1))))
-            return broadcasting([.multiply(g, slope), .negate(.multiply(g, slope))])
+            let first = ChainTerm.divide(.multiply(.multiply(.number(2), g), .subtract(a, b)), .number(Double(max(count(elements), 1))))
+            return broadcasting([first, .negate(first)])
         case .crossEntropy:
             let classes = xShape.last ?? 1
             let batch = xShape.count == 2 ? xShape[0] : 1
             let labels = inputShapes.count > 1 ? inputShapes[1] : []
             var target = ChainTerm.oneHot(b, classes: classes)
             if labels + [classes] != xShape { target = .reshape(target, shape: xShape) }
-            return [.multiply(g, .divide(.subtract(.softmax(a, axes: [-1]), target), .number(Double(batch)))), nil]
+            return [.divide(.multiply(g, .subtract(.softmax(a, axes: [-1]), target)), .number(Double(batch))), nil]
         case .oneHot, .argmax:
             return [nil]
         case .identity:
