@@ -24,8 +24,10 @@ public struct ChainNaming {
 
 extension ChainTerm {
     /// The term as a textbook writes it: `dL/dy ⊙ (1 - y^2)`, `dL/dy @ b.T`,
-    /// `sum over axis 0 of dL/dy` (a broadcasting sum is said in words at the top level).
-    public func text(_ naming: ChainNaming) -> String {
+    /// `sum over axis 0 of dL/dy` (a broadcasting sum is said in words at the top level,
+    /// unless `inWords` is false: a term of a sum is written as a call, `sum(dL/dy, axis=0)`).
+    public func text(_ naming: ChainNaming, inWords: Bool = true) -> String {
+        guard inWords else { return written(naming, level: .multiplicative) }
         if case let .sumTo(inner, axes, leading, shape) = self {
             let over = axes.count == 1 ? "axis \(axes[0])" : "axes " + axes.map(String.init).joined(separator: ", ")
             let kept = leading < axes.count ? ", to shape \(formatShape(shape))" : ""

@@ -168,11 +168,7 @@ extension Session {
         return "norm \(formatScalar(norm)), shape \(formatShape(gradient.shape))"
     }
 
-    static func explanationHTML(_ explanation: Explanation) -> String {
-        func rows(_ lines: [String]) -> String { lines.map { "<tr><td style=\"text-align:left\"><code>\(escapeHTML($0))</code></td></tr>" }.joined() }
-        return "<table><thead><tr><th style=\"text-align:left\">Forward pass</th></tr></thead><tbody>\(rows(explanation.forward))</tbody></table>"
-            + "<table><thead><tr><th style=\"text-align:left\">Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
-    }
+    static func explanationHTML(_ explanation: Explanation) -> String { ExplanationHTML.render(explanation) }
 
     static func escapeHTML(_ text: String) -> String { HTMLText.escaped(text) }
 }
