@@ -50,8 +50,9 @@ extension Interpreter {
                 terms.append(term.simplified())
             }
         }
-        guard !terms.isEmpty, let sum = terms.dropFirst().reduce(terms[0], { ChainTerm.add($0, $1) }) as ChainTerm?,
-              let value = try? sum.evaluate(symbols.values), value.shape == total.shape,
+        guard let first = terms.first else { return ExplanationStep(rule: "d\(name)/d\(node)", workings: [result]) }
+        let sum = terms.dropFirst().reduce(first) { ChainTerm.add($0, $1) }
+        guard let value = try? sum.evaluate(symbols.values), value.shape == total.shape,
               zip(value.scalars, total.scalars).allSatisfy({ Swift.abs($0 - $1) <= 1e-9 * Swift.max(1, Swift.abs($1)) }) else {
             return ExplanationStep(rule: "d\(name)/d\(node)", workings: [result])
         }

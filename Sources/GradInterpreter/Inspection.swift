@@ -39,7 +39,8 @@ extension Interpreter {
                 "  shape:      \(formatShape(node.shape))",
                 "  value:      \(displayValue(node.value))",
             ]
-            lines.append("  gradient:   \(node.gradient.map(displayValue) ?? "(none yet: run backward on a loss that depends on \(name))")")
+            let missing = missingGradientReason(of: name).map { "(none now: \($0))" } ?? "(none yet: run backward on a loss that depends on \(name))"
+            lines.append("  gradient:   \(node.gradient.map(displayValue) ?? missing)")
             return lines.joined(separator: "\n")
         }
         return Builtins.documentation(of: name)

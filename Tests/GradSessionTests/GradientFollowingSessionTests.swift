@@ -108,5 +108,6 @@ import Testing
         #expect(result.errorText?.contains("has shape [2] now") == true, "\(result.errorText ?? "")")
         let who = text(try run(session, "%who"))
         #expect(who.split(separator: "\n").first { $0.hasPrefix("| w ") }?.hasSuffix("| -    |") == true, "\(who)")
+        #expect(text(try run(session, "w?")).contains("gradient:   (none now: the backward pass of J cannot run: J has shape [2] now"))
     }
 }
