@@ -70,6 +70,7 @@ extension Interpreter {
                                    at: definition.span, fixIt: "use a new name, e.g. \(name)2 = ...")
             }
             recomputed += dependents(of: name)
+            changedNames.insert(name)
             definitions[name] = definition
             try rebuildGraph(context: context, redefined: name)
         } else {

@@ -3,17 +3,18 @@ import GradLang
 import GradTensor
 
 extension Interpreter {
-    /// Runs a backward pass from `target`, remembers each named node's gradient for `.grad`,
-    /// and describes the pass as a run for the history.
-    mutating func backwardRun(from target: NodeID, label: String, at span: SourceSpan, context: ExecutionContext) throws(RuntimeError) -> (event: RunEvent, warnings: [CellOutput]) {
+    /// Runs a backward pass from `target`: each named node's gradient, and the pass described
+    /// as a run for the history.
+    mutating func backwardRun(from target: NodeID, label: String, at span: SourceSpan, context: ExecutionContext) throws(RuntimeError) -> (event: RunEvent, warnings: [CellOutput], gradients: [String: Tensor]) {
         let started = context.now()
         let gradients = try backwardPass(from: target, at: span)
         let duration = context.now() - started
         var snapshots: [NodeSnapshot] = []
         var reachedParam = false
+        var byName: [String: Tensor] = [:]
         for (name, node) in namedNodes {
             guard let gradient = gradients[node], let definition = definitions[name] else { continue }
-            latestGradients[name] = gradient
+            byName[name] = gradient
             reachedParam = reachedParam || definition.isParam
             snapshots.append(NodeSnapshot(name: name, value: graph.value(node), gradient: gradient, isParam: definition.isParam, isLeaf: definition.isLeaf))
         }
@@ -26,7 +27,7 @@ extension Interpreter {
         }
         let event = RunEvent(kind: .backward, target: label, step: nil, loss: graph.scalar(target), durationSeconds: duration,
                              totalSteps: nil, nodes: snapshots, settingsJSON: nil)
-        return (event, warnings)
+        return (event, warnings, byName)
     }
 
     mutating func backwardPass(from target: NodeID, at span: SourceSpan) throws(RuntimeError) -> Gradients {

@@ -102,8 +102,10 @@ extension Interpreter {
         try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
         let isFresh = latestBackward.map { $0.target == target && $0.valuesVersion == valuesVersion } ?? false
         if !isFresh {
-            let label = name(of: target) ?? "J"
+            // An unnamed loss is labelled by its node id, as train() labels it.
+            let label = name(of: target) ?? String(describing: target)
             let run = try backwardRun(from: target, label: label, at: targetArgument.span, context: context)
+            follow(node: target, label: label, expression: nil, gradients: run.gradients)
             outcome.runs.append(run.event)
         }
         let gradients = try backwardPass(from: target, at: targetArgument.span)

@@ -12,8 +12,13 @@ public struct Interpreter: Sendable {
     public internal(set) var definitionOrder: [String] = []
     public internal(set) var nodeOfName: [String: NodeID] = [:]
     var nameOfNode: [NodeID: String] = [:]
-    /// Each name's gradient from the latest backward pass that reached it (`w.grad`).
-    public internal(set) var latestGradients: [String: Tensor] = [:]
+    /// The losses whose gradients the notebook keeps current, oldest request first
+    /// (GradientTargets.swift).
+    var gradientTargets: [GradientTarget] = []
+    /// Names the running statement redefined or whose values it moved (params after `train`).
+    var changedNames: Set<String> = []
+    /// Bumped when the graph is rebuilt, which gives every node a new id.
+    var graphGeneration = 0
     /// The latest backward pass, reused by `grad(J, x)` while the graph's values are unchanged.
     var latestBackward: (target: NodeID, valuesVersion: Int, gradients: Gradients)?
     /// Bumped whenever existing node values may change (rebuilds, training updates).
@@ -43,6 +48,7 @@ public struct Interpreter: Sendable {
     private mutating func run(_ statement: Statement, in syntax: CellSyntax, context: ExecutionContext) throws(RuntimeError) -> StatementOutcome {
         var outcome = StatementOutcome()
         let nodesBefore = graph.count
+        changedNames = []
         switch statement.kind {
         case .assign(let targets, let value):
             try assign(targets, value: value, statement: statement, syntax: syntax, context: context, outcome: &outcome)
@@ -74,6 +80,7 @@ public struct Interpreter: Sendable {
             }
             try checkNoGradientUse(beneath: target, statementUsesGrad: evaluated.usesGrad, at: syntax[root].span)
             let run = try backwardRun(from: target, label: targetText, at: syntax[root].span, context: context)
+            follow(node: target, label: targetText, expression: targetText, gradients: run.gradients)
             outcome.runs.append(run.event)
             outcome.outputs.append(contentsOf: run.warnings)
         case .lineMagic, .cellMagic, .inspect:
@@ -81,6 +88,7 @@ public struct Interpreter: Sendable {
             throw RuntimeError(RuntimeErrorID.badArguments, "magics are run by the session, not the interpreter", at: statement.span)
         }
         outcome.outputs.append(contentsOf: nonFiniteWarnings(createdFrom: nodesBefore))
+        refreshGradients(context: context, outcome: &outcome)
         return outcome
     }
 }

@@ -61,9 +61,6 @@ extension Interpreter {
                 guard let node = nodeOfName[name], let definition = definitions[name] else { return nil }
                 return NodeSnapshot(name: name, value: graph.value(node), gradient: gradients[node], isParam: definition.isParam, isLeaf: definition.isLeaf)
             }
-            if step == steps - 1 {
-                for snapshot in snapshots { latestGradients[snapshot.name] = snapshot.gradient }
-            }
             let event = RunEvent(kind: .train, target: label, step: step, loss: loss, durationSeconds: context.now() - stepStarted,
                                  totalSteps: steps, nodes: snapshots, settingsJSON: settingsJSON)
             do { try context.recordTrainingStep(event) } catch {
@@ -83,6 +80,10 @@ extension Interpreter {
         for (name, node) in namedNodes where definitions[name]?.isParam == true {
             definitions[name]?.body = .leaf(graph.value(node), isParam: true)
         }
+        // The last step's gradients predate its update: `.grad` shows the gradients at the
+        // trained values, computed when the statement ends (GradientTargets.swift).
+        followAfterStatement(node: target, label: label)
+        changedNames.formUnion(params.compactMap { name(of: $0) })
         let elapsed = context.now() - started
         context.reportProgress(TrainingProgress(target: label, step: losses.count, totalSteps: steps, loss: losses.last ?? .nan,
                                                 elapsedSeconds: elapsed, finished: true))

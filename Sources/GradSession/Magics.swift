@@ -153,16 +153,22 @@ extension Session {
     func whoTable() -> QueryResult {
         let rows: [[SQLValue]] = interpreter.summaries.map { node in
             [.text(node.name), .text(node.op), .text(formatShape(node.shape)), .text(node.isParam ? "yes" : "no"),
-             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression)]
+             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression),
+             .text(node.gradient.map(Self.compactGradient) ?? "-")]
         }
-        return QueryResult(columns: ["name", "op", "shape", "param", "definition"], rows: rows)
+        return QueryResult(columns: ["name", "op", "shape", "param", "definition", "grad"], rows: rows)
     }
 
-    static func explanationHTML(_ explanation: Explanation) -> String {
-        func rows(_ lines: [String]) -> String { lines.map { "<tr><td style=\"text-align:left\"><code>\(escapeHTML($0))</code></td></tr>" }.joined() }
-        return "<table><thead><tr><th style=\"text-align:left\">Forward pass</th></tr></thead><tbody>\(rows(explanation.forward))</tbody></table>"
-            + "<table><thead><tr><th style=\"text-align:left\">Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
+    /// A gradient in one table cell: small tensors in full, larger ones by their L2 norm.
+    static func compactGradient(_ gradient: Tensor) -> String {
+        if gradient.count <= 6 {
+            return display(gradient).split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }.joined(separator: " ")
+        }
+        let norm = gradient.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return "norm \(formatScalar(norm)), shape \(formatShape(gradient.shape))"
     }
+
+    static func explanationHTML(_ explanation: Explanation) -> String { ExplanationHTML.render(explanation) }
 
     static func escapeHTML(_ text: String) -> String { HTMLText.escaped(text) }
 }
