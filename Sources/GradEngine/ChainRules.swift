@@ -51,7 +51,7 @@ enum ChainRules {
             return broadcasting([.multiply(.multiply(g, b), .power(a, .subtract(b, .number(1)))),
                                  .multiply(.multiply(g, y), .function(.log, a))])
         case .matmul:
-            return matmul(inputShapes, outputShape)
+            return matmul(inputShapes, outputShape, transposeLeft: attributes.transposeLeft, transposeRight: attributes.transposeRight)
         case .exp:
             return [.multiply(g, y)]
         case .log:
@@ -125,26 +125,37 @@ enum ChainRules {
     }
 
     /// Matmul as NumPy reads its operands: matrices (with batch axes), or a vector on either side.
-    private static func matmul(_ shapes: [[Int]], _ out: [Int]) -> [ChainTerm?] {
+    /// An operand read transposed (`z = x @ W.T`) gets the transpose of its product's gradient,
+    /// written the way a textbook does: `dL/dW = dL/dz.T @ x`, not `(x.T @ dL/dz).T`.
+    private static func matmul(_ shapes: [[Int]], _ out: [Int], transposeLeft: Bool, transposeRight: Bool) -> [ChainTerm?] {
         guard shapes.count == 2 else { return [nil, nil] }
         let g = ChainTerm.upstream, a = ChainTerm.input(0), b = ChainTerm.input(1)
         let (left, right) = (shapes[0], shapes[1])
+        // A vector is its own transpose: the flags only matter for matrices.
+        let transA = transposeLeft && left.count >= 2, transB = transposeRight && right.count >= 2
+        let opA = transA ? t(a) : a, opB = transB ? t(b) : b
         switch (left.count, right.count) {
         case (1, 1):
             return [.multiply(g, b), .multiply(g, a)]
         case (_, 1):
             let batch = Array(out.dropLast(1))
-            return [reduced(.outer(g, b), from: batch + left.suffix(2), to: left),
-                    reduced(.matvec(.transpose(a), g), from: batch + right, to: right)]
+            return [reduced(transA ? .outer(b, g) : .outer(g, b), from: batch + left.suffix(2), to: left),
+                    reduced(.matvec(t(opA), g), from: batch + right, to: right)]
         case (1, _):
             let batch = Array(out.dropLast(1))
-            return [reduced(.matvec(b, g), from: batch + left, to: left),
-                    reduced(.outer(a, g), from: batch + right.suffix(2), to: right)]
+            return [reduced(.matvec(opB, g), from: batch + left, to: left),
+                    reduced(transB ? .outer(g, a) : .outer(a, g), from: batch + right.suffix(2), to: right)]
         default:
             let batch = Array(out.dropLast(2))
-            return [reduced(.matmul(g, .transpose(b)), from: batch + left.suffix(2), to: left),
-                    reduced(.matmul(.transpose(a), g), from: batch + right.suffix(2), to: right)]
+            return [reduced(transA ? .matmul(opB, t(g)) : .matmul(g, t(opB)), from: batch + left.suffix(2), to: left),
+                    reduced(transB ? .matmul(t(g), opA) : .matmul(t(opA), g), from: batch + right.suffix(2), to: right)]
         }
+    }
+
+    /// `x.T`, with `(x.T).T` written `x`.
+    private static func t(_ term: ChainTerm) -> ChainTerm {
+        if case .transpose(let inner) = term { return inner }
+        return .transpose(term)
     }
 
     /// `term` (of shape `result`) summed over the axes broadcasting added to `input`.
