@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "GradJupyter", dependencies: ["GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
         .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore", "GradJSON"]),
-        .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "GradPlot", "CEditLine"]),
+        .target(name: "GradREPL", dependencies: ["GradSession", "GradInterpreter", "GradLang", "GradStore", "CEditLine"]),
         .executableTarget(
             name: "gradbook",
             dependencies: [

@@ -13,7 +13,10 @@ public enum TextChart {
         // The y labels decide the gutter, and the gutter the plot's width, which decides the x ticks.
         let yTicks = max(2, min(rows / 2 + 1, 7))
         let roughData = PlotData(chart, maxXTicks: 2, maxYTicks: yTicks)
-        let gutter = roughData.yAxis.ticks.map(\.label.count).max() ?? 1
+        // A label that would leave the plot fewer than 12 columns (a long decimal far from zero on a
+        // narrow terminal) is left out; its tick stays.
+        let widestLabel = max(4, width - 14)
+        let gutter = roughData.yAxis.ticks.map(\.label.count).filter { $0 <= widestLabel }.max() ?? 1
         let columns = max(8, width - gutter - 2)
         let widestX = roughData.xAxis.ticks.map(\.label.count).max() ?? 1
         let data = PlotData(chart, maxXTicks: max(2, min(11, columns / (widestX + 4))), maxYTicks: yTicks)
@@ -37,8 +40,10 @@ public enum TextChart {
         lines.append(fitted(chart.yLabel, width))
         var labelOfRow: [Int: String] = [:]
         for tick in data.yAxis.ticks {
-            let row = Int(((1 - data.yAxis.fraction(tick.value)) * Double(canvas.dotHeight - 1)).rounded()) / 4
-            if labelOfRow[row] == nil { labelOfRow[row] = tick.label }
+            let position = ((1 - data.yAxis.fraction(tick.value)) * Double(canvas.dotHeight - 1)).rounded()
+            guard position >= 0, position < Double(canvas.dotHeight) else { continue }
+            let row = Int(position) / 4
+            if labelOfRow[row] == nil { labelOfRow[row] = tick.label.count <= gutter ? tick.label : "" }
         }
         for row in 0..<rows {
             var line = padLeft(labelOfRow[row] ?? "", to: gutter) + " " + (labelOfRow[row] == nil ? "│" : "┤")
@@ -68,8 +73,9 @@ public enum TextChart {
         var tickLabels = Array(repeating: Character(" "), count: columns)
         var nextFree = 0
         for tick in data.xAxis.ticks {
-            let column = Int((data.xAxis.fraction(tick.value) * Double(canvas.dotWidth - 1)).rounded()) / 2
-            guard column >= 0, column < columns else { continue }
+            let position = (data.xAxis.fraction(tick.value) * Double(canvas.dotWidth - 1)).rounded()
+            guard position >= 0, position < Double(canvas.dotWidth) else { continue }
+            let column = Int(position) / 2
             axis[column] = "┬"
             let label = Array(tick.label)
             let start = min(max(0, column - label.count / 2), columns - label.count)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Tick labels spelled from exact decimals (an integer times a power of ten), so a tick at
 /// 3 × 0.1 reads `0.3`, never `0.30000000000000004`.
 enum TickLabel {
@@ -23,9 +29,14 @@ enum TickLabel {
         return sign + "0." + String(repeating: "0", count: -pointPosition) + digits
     }
 
-    /// A value with no exact decimal form at hand (a fallback axis): Swift's shortest round-trip spelling.
+    /// A value with no exact decimal form at hand (the ends of a fallback axis, a series named
+    /// by a number): whole numbers in full, others to three significant digits (`1.8e308`).
     static func format(_ value: Double) -> String {
+        guard value.isFinite else { return value.description }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return value.description
+        let exponent = Int(floor(log10(abs(value)))) - 2
+        let scaled = (value / pow(10, Double(exponent))).rounded()
+        guard scaled.isFinite, let significand = Int64(exactly: scaled) else { return value.description }
+        return format(significand: significand, exponent: exponent)
     }
 }

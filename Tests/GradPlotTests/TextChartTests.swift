@@ -77,6 +77,14 @@ import Testing
         #expect(!text.contains("\u{1B}"), "escape sequences from the data are not passed to the terminal")
         #expect(text.contains("note: 2 points not drawn: NULL, NaN or infinite"))
         #expect(text.split(separator: "\n").allSatisfy { Self.visibleWidth($0) <= 50 })
+        // Far from zero and narrow, ticks need many digits (123456.00015): on the narrowest terminal
+        // such labels are left out (their ticks stay) rather than pushing the chart past the width.
+        let offset = Chart(title: "t", xLabel: "x", yLabel: "y",
+                           series: [Series(name: "y", points: [ChartPoint(x: 0, y: 123456.0001), ChartPoint(x: 1, y: 123456.0003)])])
+        let narrow = TextChart.render(offset, width: 24)
+        #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 24 }, "\(narrow)")
+        #expect(!narrow.contains("123456") && narrow.contains("┤"), "\(narrow)")
+        #expect(TextChart.render(offset, width: 80).contains("123456.0002 ┤"))
         let empty = TextChart.render(Chart(title: "empty", xLabel: "x", yLabel: "y", series: []), width: 40)
         #expect(empty.hasSuffix("note: no points to draw"))
     }
