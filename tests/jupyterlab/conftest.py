@@ -11,6 +11,7 @@ Every wait is for an event (a file, an HTTP answer, an element, the kernel going
 generous bound, never a fixed sleep. Screenshots go to tests/jupyterlab/output/ (git-ignored;
 GRADBOOK_LAB_OUTPUT overrides it), with the server's and chromedriver's logs.
 """
+import ctypes
 import json
 import os
 import pathlib
@@ -46,6 +47,13 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False, "doNotDisturbMode": True, "fetchNews": "false"},
 }
+
+
+def die_with_parent():
+    """Runs in the child before exec: on Linux the child gets SIGTERM when pytest itself dies
+    (killed, not just failing), so neither the server nor chromedriver outlives a killed run."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def wait_until(condition, seconds, what):
@@ -165,7 +173,7 @@ def lab(tmp_path_factory):
     with open(OUTPUT / "jupyter-server.log", "w") as log:
         # A session of its own, so that teardown can signal the server and everything it started.
         process = subprocess.Popen(command, cwd=root / "work", env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=die_with_parent)
         server = Lab(root, process, token)
         try:
             wait_until(server.started, SERVER_START_SECONDS, "jupyter lab to answer on its port")
@@ -181,13 +189,22 @@ def browser(lab, tmp_path_factory):
         raise RuntimeError("chromium and chromium-driver are needed (Debian packages; scripts/install-deps.sh --test installs them)")
     options = Options()
     for argument in ["--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1200",
-                     "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                     "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-breakpad",
                      f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
         options.add_argument(argument)
     if os.geteuid() == 0:
         options.add_argument("--no-sandbox")  # Chromium will not sandbox itself as root
     options.binary_location = chromium
-    service = Service(executable_path=chromedriver, log_output=str(OUTPUT / "chromedriver.log"))
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        # Chromium started through `setpriv --pdeathsig` ends with chromedriver, which ends with
+        # pytest (die_with_parent): a killed run leaves no browser behind.
+        wrapper = tmp_path_factory.mktemp("chromium-wrapper") / "chromium"
+        wrapper.write_text(f'#!/bin/sh\nexec {setpriv} --pdeathsig TERM {chromium} "$@"\n')
+        wrapper.chmod(0o755)
+        options.binary_location = str(wrapper)
+    service = Service(executable_path=chromedriver, log_output=str(OUTPUT / "chromedriver.log"),
+                      popen_kw={"preexec_fn": die_with_parent})
     driver = webdriver.Chrome(service=service, options=options)
     try:
         driver.set_page_load_timeout(SERVER_START_SECONDS)
