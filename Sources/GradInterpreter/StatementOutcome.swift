@@ -1,4 +1,5 @@
 import GradLang
+import GradPlot
 import GradTensor
 
 /// Something a statement shows the user. Front ends decide how (terminal text, Jupyter MIME).
@@ -18,11 +19,43 @@ public struct RichOutput: Sendable, Equatable {
     public var plain: String
     public var html: String?
     public var svg: String?
+    /// A chart that a terminal draws at its own width and colours; `plain` holds it drawn
+    /// at 80 columns without colour (Jupyter's `text/plain`, the stored outputs).
+    public var chart: TerminalChart?
 
     public init(plain: String, html: String? = nil, svg: String? = nil) {
         self.plain = plain
         self.html = html
         self.svg = svg
+    }
+
+    /// A chart shown as an SVG where the front end can, and as terminal text elsewhere.
+    public init(chart: TerminalChart) {
+        self.init(plain: chart.text(width: TextChart.defaultWidth, colors: false), svg: SVGChart.render(chart.chart))
+        self.chart = chart
+    }
+
+    /// What a terminal `width` columns wide shows.
+    public func terminalText(width: Int, colors: Bool) -> String {
+        chart?.text(width: width, colors: colors) ?? plain
+    }
+}
+
+/// A chart with the lines of text that introduce it, drawn for a terminal.
+public struct TerminalChart: Sendable, Equatable {
+    public var heading: String?
+    public var chart: Chart
+    public var plotRows: Int
+
+    public init(heading: String? = nil, chart: Chart, plotRows: Int = 12) {
+        self.heading = heading
+        self.chart = chart
+        self.plotRows = plotRows
+    }
+
+    public func text(width: Int, colors: Bool) -> String {
+        let drawing = TextChart.render(chart, width: width, plotRows: plotRows, colors: colors)
+        return heading.map { $0 + "\n" + drawing } ?? drawing
     }
 }
 

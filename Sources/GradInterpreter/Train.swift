@@ -88,8 +88,7 @@ extension Interpreter {
         context.reportProgress(TrainingProgress(target: label, step: losses.count, totalSteps: steps, loss: losses.last ?? .nan,
                                                 elapsedSeconds: elapsed, finished: true))
         outcome.interrupted = interrupted
-        outcome.outputs.append(.rich(RichOutput(plain: TrainingSummary.text(target: label, losses: losses, steps: steps, interrupted: interrupted, seconds: elapsed),
-                                                svg: TrainingSummary.lossCurveSVG(losses))))
+        outcome.outputs.append(.rich(TrainingSummary.output(target: label, losses: losses, steps: steps, interrupted: interrupted, seconds: elapsed)))
         return .nothing
     }
 }

@@ -23,6 +23,8 @@ enum Help {
 
     Magics
       %sql QUERY / %%sql   query the run history (read-only unless --write)
+      %plot QUERY / %%plot a line chart of a query: x first, then a column per series,
+                           or x, name, y (one series per name); --logy for a log y axis
       %explain J           the forward steps and the chain rule, step by step
       %graph J             the graph of J (SVG in Jupyter; --dot for Graphviz source)
       %rerun RUN           rebuild run RUN from the database alone, re-run its backward pass, compare bit for bit

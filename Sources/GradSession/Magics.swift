@@ -5,12 +5,14 @@ import GradTensor
 
 /// The magics of SPEC §2. Each reads the interpreter or the store and shows something.
 extension Session {
-    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear", "rerun", "diff"]
+    public static let magicNames = ["sql", "plot", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear", "rerun", "diff"]
 
     func runMagic(_ name: String, argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         switch name {
         case "sql":
             try sqlMagic(argument: argument, body: body, span: span, cell: &cell)
+        case "plot":
+            try plotMagic(argument: argument, body: body, span: span, cell: &cell)
         case "explain":
             let target = try singleName(argument, magic: name, span: span)
             do {

@@ -48,6 +48,14 @@ def test_nbclient_runs_the_notebook(path):
     if path.stem.startswith("03"):
         accuracy = [cell for cell in code if "train(loss" in cell.source][0]
         assert accuracy.outputs[-1].data["text/plain"] == "1"
+        # The loss curve after train() and the two %plot cells are charts: SVG with a text fallback.
+        charts = [o for cell in code for o in cell.outputs
+                  if o.output_type == "display_data" and 'class="gradbook-chart"' in o.data.get("image/svg+xml", "")]
+        assert len(charts) == 3
+        assert all("└┬" in o.data["text/plain"] for o in charts)
+        plots = [cell for cell in code if cell.source.lstrip("%").startswith("plot")]
+        assert len(plots) == 2 and all(len(cell.outputs) == 1 for cell in plots)
+        assert plots[1].outputs[0].data["image/svg+xml"].count("<polyline") == 6, "one line per param"
 
 
 def test_papermill_overrides_the_training_parameters(tmp_path):
