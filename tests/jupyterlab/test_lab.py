@@ -140,6 +140,8 @@ def test_notebook_01_runs_and_shows_numbers_tables_and_the_graph(lab, browser):
     assert graph["svgs"][0]["width"] > 0, "the browser drew the graph's SVG"
     source = svg_source(graph["svgs"][0])
     assert source.lstrip().startswith("<svg") and 'class="graph"' in source and ">J<" in source
+    # The graph after `x = 3`: current values beside current gradients (dJ/dw = 36, not the -4 of x = -2).
+    assert "value 72" in source and "grad 36" in source and "grad -4" not in source, "the graph shows current gradients"
     screenshot(browser, "01-graph", graph_index)
 
 
