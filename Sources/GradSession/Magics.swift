@@ -11,6 +11,8 @@ extension Session {
         switch name {
         case "sql":
             try sqlMagic(argument: argument, body: body, span: span, cell: &cell)
+        case "explain" where argument.split(separator: " ").contains("--forward"):
+            try forwardExplainMagic(argument: argument, span: span, cell: &cell)
         case "explain":
             let target = try singleName(argument, magic: name, span: span)
             do {
@@ -72,7 +74,7 @@ extension Session {
         }
     }
 
-    private func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
+    func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
         let name = argument.trimmed
         guard !name.isEmpty, !name.contains(" ") else {
             throw RuntimeError.session("%\(magic) takes one node name", at: span, fixIt: "e.g. %\(magic) J")
@@ -131,6 +133,7 @@ extension Session {
             throw RuntimeError.session("%time: \(diagnostic.message)", at: span)
         }
         let started = Clock.now()
+        let stepsBefore = stepsCounted
         let lastExpression = syntax.statements.lastIndex { if case .expression = $0.kind { true } else { false } }
         for (index, statement) in syntax.statements.enumerated() {
             do {
@@ -141,7 +144,8 @@ extension Session {
             }
         }
         let elapsed = Clock.now() - started
-        emit(.stdout("Wall time: \(Self.formatDuration(elapsed))\n"), into: &cell)
+        let steps = stepsCounted - stepsBefore
+        emit(.stdout("Wall time: \(Self.formatDuration(elapsed)), \(CountText.grouped(steps)) step\(steps == 1 ? "" : "s")\n"), into: &cell)
     }
 
     static func formatDuration(_ seconds: Double) -> String {
