@@ -24,7 +24,7 @@ extension Interpreter {
         guard seedShape.reduce(1, *) == 1 else {
             throw RuntimeError(RuntimeErrorID.badArguments,
                                "%explain --forward follows one pass seeded with d\(seed)/d\(seed) = 1, so \(seed) must be a scalar; it has shape \(formatShape(seedShape))",
-                               at: nil, fixIt: "jvp(\(name), \(seed), v) gives the derivative along a direction v")
+                               at: nil, fixIt: "jvp(\(name), \(seed), u) gives the derivative along a direction u of shape \(formatShape(seedShape))")
         }
         let tangents: Tangents
         do {
@@ -72,6 +72,8 @@ extension Interpreter {
                     numbers?.append(displayValue(local))
                 } else if local.scalars[0] == 1 {
                     numbers?.append(displayValue(inputTangent))
+                } else if local.scalars[0] == -1 {
+                    numbers?.append("-" + displayFactor(inputTangent))
                 } else {
                     numbers?.append("\(displayFactor(local)) * \(displayFactor(inputTangent))")
                 }

@@ -44,7 +44,8 @@ indirect enum Symbolic: Equatable, Sendable {
             default: kept.append(term)
             }
         }
-        if constant != 0 || kept.isEmpty { kept.append(.number(constant)) }
+        // A number leads, as written by hand: 1 - tanh(x)^2.
+        if constant != 0 || kept.isEmpty { kept.insert(.number(constant), at: 0) }
         return kept.count == 1 ? kept[0] : .terms(kept)
     }
 
