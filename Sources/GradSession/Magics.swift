@@ -31,7 +31,7 @@ extension Session {
         case "runs":
             let limit = Int(argument.trimmed) ?? 20
             let result = try store.query("""
-                SELECT run_id, kind, target, step, loss, duration_ms FROM runs WHERE session_id = ?1
+                SELECT run_id, kind, target, step, loss, duration_ms, steps FROM runs WHERE session_id = ?1
                 ORDER BY run_id DESC LIMIT ?2
                 """, arguments: [.integer(sessionID), .integer(Int64(max(1, limit)))])
             let ordered = QueryResult(columns: result.columns, rows: result.rows.reversed())
