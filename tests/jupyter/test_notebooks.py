@@ -1,6 +1,7 @@
 """The lesson notebooks (notebooks/*.ipynb) executed by real Jupyter clients through the
 gradbook kernel: nbclient runs each one, papermill overrides notebook 3's parameters."""
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -54,7 +55,7 @@ def test_nbclient_runs_the_notebook(path):
                          "| 1001 | finite differences |   2002 | 16808 |"]:
             assert expected in text, expected
         check = [cell for cell in code if "gradcheck(f_h100)" in cell.source][0]
-        assert "h10" not in outputs_text(check) and "h30" not in outputs_text(check)
+        assert not re.search(r"_h(10|30)\b", outputs_text(check)), "only f_h100's params are checked"
         forward = [o for cell in code if "--forward" in cell.source for o in cell.outputs if o.output_type == "display_data"]
         assert forward and "<code>dJ/dw = d * dd/dw = 2 * (-2) = -4</code>" in forward[0].data["text/html"]
     if path.stem.startswith("03"):
