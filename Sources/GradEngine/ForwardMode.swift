@@ -132,13 +132,13 @@ struct ForwardSweep {
                 case .unary(_, let derivative) where range.count == 1:
                     let x = Int(store.inputs[range.lowerBound])
                     guard store.isScalar(x) else { break }
-                    guard let tx = scalarTangent(at: x) else { continue }
+                    guard let tx = tangentOfScalarNode(at: x) else { continue }
                     set(ScalarKernels.vjp(op, store.values[x], store.values[position], tx, rule: derivative), at: position)
                     continue
                 case .binary(_, let derivativeA, let derivativeB) where range.count == 2:
                     let a = Int(store.inputs[range.lowerBound]), b = Int(store.inputs[range.lowerBound + 1])
                     guard store.isScalar(a), store.isScalar(b) else { break }
-                    let ta = scalarTangent(at: a), tb = scalarTangent(at: b)
+                    let ta = tangentOfScalarNode(at: a), tb = tangentOfScalarNode(at: b)
                     guard ta != nil || tb != nil else { continue }
                     set(ScalarKernels.jvp(op, store.values[a], store.values[b], store.values[position], ta, tb,
                                           rules: (derivativeA, derivativeB)), at: position)
@@ -149,6 +149,13 @@ struct ForwardSweep {
             }
             try propagateTensor(at: position, graph: graph)
         }
+    }
+
+    /// The tangent of an input (before the node being evaluated) that holds a scalar value.
+    @inline(__always)
+    private func tangentOfScalarNode(at position: Int) -> Double? {
+        let offset = position - first
+        return offset >= 0 && reached[offset] ? scalars[offset] : nil
     }
 
     private mutating func set(_ tangent: Double, at position: Int) {

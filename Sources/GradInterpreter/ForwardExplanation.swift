@@ -37,7 +37,9 @@ extension Interpreter {
             guard let id = nodeOfName[node], let total = tangents[id], let definition = definitions[node] else { continue }
             steps.append(forwardStep(node, definition: definition, total: total, seed: seed, tangents: tangents))
         }
-        if steps.isEmpty {
+        if name == seed {
+            steps = ["d\(name)/d\(seed) = 1"]
+        } else if steps.isEmpty {
             steps.append("d\(name)/d\(seed) = 0 (\(name) does not depend on \(seed))")
         }
         return ForwardExplanation(target: name, seed: seed, steps: steps)

@@ -144,6 +144,7 @@ import Testing
         #expect(unknown.errorText?.contains("did you mean 'w'?") == true, "\(unknown.errorText ?? "")")
         let unrelated = session.execute("%explain c --forward b")
         #expect(texts(unrelated).contains("dc/db = 0 (c does not depend on b)"), "\(texts(unrelated))")
+        #expect(texts(session.execute("%explain w --forward w")).contains("  dw/dw = 1\n"))
     }
 
     @Test func badForwardModeArgumentsAreErrorsWithLocations() throws {
