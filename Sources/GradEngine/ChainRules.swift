@@ -70,10 +70,11 @@ enum ChainRules {
             return [.multiply(.multiply(g, y), .subtract(.number(1), y))]
         case .relu:
             return [.multiply(g, .indicator(x, .greater, .number(0)))]
-        case .maximum:
-            return broadcasting([.multiply(g, .indicator(a, .atLeast, b)), .multiply(g, .indicator(a, .less, b))])
-        case .minimum:
-            return broadcasting([.multiply(g, .indicator(a, .atMost, b)), .multiply(g, .indicator(a, .greater, b))])
+        case .maximum, .minimum:
+            // A tie's gradient is split evenly between a and b, as torch.maximum and JAX do.
+            let tie = ChainTerm.multiply(.number(0.5), .indicator(a, .equal, b))
+            let (aWins, bWins): (ChainComparison, ChainComparison) = op == .maximum ? (.greater, .less) : (.less, .greater)
+            return broadcasting([.multiply(g, .add(.indicator(a, aWins, b), tie)), .multiply(g, .add(.indicator(a, bWins, b), tie))])
         case .sum:
             return [spread(g)]
         case .mean:

@@ -78,10 +78,11 @@ private func libmSin(_ x: Double) -> Double { sin(x) }
 private func libmCos(_ x: Double) -> Double { cos(x) }
 
 public enum ChainComparison: String, Sendable, Equatable {
-    case greater = ">", atLeast = "≥", less = "<", atMost = "≤"
+    case greater = ">", atLeast = "≥", less = "<", atMost = "≤", equal = "="
 
     func holds(_ a: Double, _ b: Double) -> Bool {
         switch self {
+        case .equal: return a == b
         case .greater: return a > b
         case .atLeast: return a >= b
         case .less: return a < b

@@ -7,7 +7,7 @@ struct Evaluated {
     var value: RuntimeValue
     /// Named nodes the expression mentions, in order of first mention.
     var dependencies: [String]
-    /// Whether `grad(...)` was called: such a value may not be differentiated (SPEC §1).
+    /// Whether `grad(...)` or `jvp(...)` was called: such a value may not be differentiated (SPEC §1).
     var usesGrad: Bool
     /// Whether the whole expression is `param(...)`: the definition is then a trainable leaf.
     var isParamDefinition: Bool
@@ -30,6 +30,7 @@ extension Interpreter {
         var dependencies: [String] = []
         var seen = Set<String>()
         var usesGrad = false
+        let sequences = sequenceArguments(in: first...last, syntax: syntax)
 
         func result(_ id: ExprID) throws(RuntimeError) -> RuntimeValue {
             let offset = Int(id.index) - first
@@ -63,6 +64,9 @@ extension Interpreter {
             case .name(let name):
                 value = try lookup(name, at: expr.span)
                 if seen.insert(name).inserted { dependencies.append(name) }
+            case .list where sequences.contains(position):
+                // Expanded into the call's arguments below, never stacked.
+                value = .nothing
             case .list(let items):
                 value = try listValue(try items.map { item throws(RuntimeError) in (try result(item), syntax[item].span) }, at: expr.span)
             case .negate(let operand):
@@ -70,10 +74,18 @@ extension Interpreter {
             case .binary(let op, let lhs, let rhs):
                 value = try applyOp(OpCode(binary: op), [(try result(lhs), syntax[lhs].span), (try result(rhs), syntax[rhs].span)], at: expr.span)
             case .call(let callee, let calleeSpan, let arguments):
-                let evaluatedArguments = try arguments.map { argument throws(RuntimeError) in
-                    CallArgument(label: argument.label, labelSpan: argument.labelSpan, value: try result(argument.value), span: syntax[argument.value].span)
+                var evaluatedArguments: [CallArgument] = []
+                for argument in arguments {
+                    if sequences.contains(Int(argument.value.index)), case .list(let items) = syntax[argument.value].kind {
+                        for item in items {
+                            evaluatedArguments.append(CallArgument(label: nil, labelSpan: nil, value: try result(item), span: syntax[item].span))
+                        }
+                    } else {
+                        evaluatedArguments.append(CallArgument(label: argument.label, labelSpan: argument.labelSpan,
+                                                               value: try result(argument.value), span: syntax[argument.value].span))
+                    }
                 }
-                if callee == "grad" { usesGrad = true }
+                if callee == "grad" || callee == "jvp" { usesGrad = true }
                 let call = Call(callee: callee, calleeSpan: calleeSpan, arguments: evaluatedArguments, span: expr.span)
                 value = try callBuiltin(call, context: context, outcome: &outcome)
             case .index(let base, let components):
@@ -105,6 +117,22 @@ extension Interpreter {
             }
         }
         return operands
+    }
+
+    /// The list literals written as the one positional argument of `concat` or `stack`
+    /// (`concat([a, b], axis=1)`, as NumPy and PyTorch take a sequence): they are the call's
+    /// tensors, not a list value, so their elements may differ in shape.
+    func sequenceArguments(in range: ClosedRange<Int>, syntax: CellSyntax) -> Set<Int> {
+        var sequences = Set<Int>()
+        for position in range {
+            guard case .call(let callee, _, let arguments) = syntax[ExprID(index: Int32(position))].kind,
+                  callee == "concat" || callee == "stack" else { continue }
+            let positional = arguments.filter { $0.label == nil }
+            if positional.count == 1, case .list = syntax[positional[0].value].kind {
+                sequences.insert(Int(positional[0].value.index))
+            }
+        }
+        return sequences
     }
 
     func lookup(_ name: String, at span: SourceSpan) throws(RuntimeError) -> RuntimeValue {

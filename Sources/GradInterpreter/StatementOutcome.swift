@@ -74,6 +74,10 @@ public struct DefinitionEvent: Sendable {
 
 public enum RunKind: String, Sendable {
     case forward, backward, train, replay
+    /// Forward-mode differentiation: `jvp(...)` (one pass) or `grad(..., mode="forward")`.
+    case forwardMode = "forward_mode"
+    /// `gradcheck(J)`'s finite differences.
+    case gradcheck
 }
 
 /// A named node's value (and gradient, after a backward pass) at the moment of a run.
@@ -97,6 +101,8 @@ public struct RunEvent: Sendable {
     public var nodes: [NodeSnapshot]
     /// Optimizer settings of a training step, as JSON, for the database.
     public var settingsJSON: String?
+    /// Node evaluations the run made (README: "Steps"); nil where not counted.
+    public var steps: Int? = nil
 }
 
 /// What one statement did: its outputs, the definitions it made and the runs it performed.

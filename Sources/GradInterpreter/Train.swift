@@ -47,6 +47,9 @@ extension Interpreter {
         let started = context.now()
         var losses: [Double] = []
         var interrupted = false
+        // A step's steps: the forward re-evaluation that gave its loss (after the previous
+        // update; step 0's values come from the definitions) plus its backward pass.
+        var forwardEvaluations = 0
         for step in 0..<steps {
             if context.interrupt.consume() {
                 interrupted = true
@@ -62,13 +65,14 @@ extension Interpreter {
                 return NodeSnapshot(name: name, value: graph.value(node), gradient: gradients[node], isParam: definition.isParam, isLeaf: definition.isLeaf)
             }
             let event = RunEvent(kind: .train, target: label, step: step, loss: loss, durationSeconds: context.now() - stepStarted,
-                                 totalSteps: steps, nodes: snapshots, settingsJSON: settingsJSON)
+                                 totalSteps: steps, nodes: snapshots, settingsJSON: settingsJSON,
+                                 steps: forwardEvaluations + graph.steps(of: gradients))
             do { try context.recordTrainingStep(event) } catch {
                 throw RuntimeError(RuntimeErrorID.io, "train stopped at step \(step): the run history could not be written: \(error)", at: call.span)
             }
             do {
                 try optimizer.step(graph: &graph, params: params, gradients: gradients)
-                try graph.recomputeForward(changed: params)
+                forwardEvaluations = try graph.recomputeForward(changed: params)
             } catch {
                 throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span)
             }

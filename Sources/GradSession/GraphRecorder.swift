@@ -85,6 +85,8 @@ final class GraphRecorder {
         case .backward: kind = .backward
         case .train: kind = .train
         case .replay: kind = .replay
+        case .forwardMode: kind = .forwardMode
+        case .gradcheck: kind = .gradcheck
         }
         // Large leaves and param gradients are kept in full only where a training call starts and ends.
         let isBoundaryStep = run.kind == .train && run.step.map { step in step == 0 || step == (run.totalSteps ?? 0) - 1 } ?? false
@@ -106,7 +108,8 @@ final class GraphRecorder {
         let record = RunRecord(
             sessionID: sessionID, cellID: cellID, kind: kind, target: run.target, targetNodeID: nodeRecordIDs[run.target],
             step: run.step, loss: run.loss, startedAt: Date(timeIntervalSinceNow: -run.durationSeconds),
-            durationMs: run.durationSeconds * 1000, trainID: trainID, recordPolicy: policy, optimizerJSON: run.settingsJSON)
+            durationMs: run.durationSeconds * 1000, trainID: trainID, recordPolicy: policy, optimizerJSON: run.settingsJSON,
+            steps: run.steps)
         return (record, nodeIDs, values)
     }
 

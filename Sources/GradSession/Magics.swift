@@ -13,6 +13,8 @@ extension Session {
             try sqlMagic(argument: argument, body: body, span: span, cell: &cell)
         case "plot":
             try plotMagic(argument: argument, body: body, span: span, cell: &cell)
+        case "explain" where argument.split(separator: " ").contains("--forward"):
+            try forwardExplainMagic(argument: argument, span: span, cell: &cell)
         case "explain":
             let target = try singleName(argument, magic: name, span: span)
             do {
@@ -31,7 +33,7 @@ extension Session {
         case "runs":
             let limit = Int(argument.trimmed) ?? 20
             let result = try store.query("""
-                SELECT run_id, kind, target, step, loss, duration_ms FROM runs WHERE session_id = ?1
+                SELECT run_id, kind, target, step, loss, duration_ms, steps FROM runs WHERE session_id = ?1
                 ORDER BY run_id DESC LIMIT ?2
                 """, arguments: [.integer(sessionID), .integer(Int64(max(1, limit)))])
             let ordered = QueryResult(columns: result.columns, rows: result.rows.reversed())
@@ -74,7 +76,7 @@ extension Session {
         }
     }
 
-    private func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
+    func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
         let name = argument.trimmed
         guard !name.isEmpty, !name.contains(" ") else {
             throw RuntimeError.session("%\(magic) takes one node name", at: span, fixIt: "e.g. %\(magic) J")
@@ -133,6 +135,7 @@ extension Session {
             throw RuntimeError.session("%time: \(diagnostic.message)", at: span)
         }
         let started = Clock.now()
+        let stepsBefore = stepsCounted
         let lastExpression = syntax.statements.lastIndex { if case .expression = $0.kind { true } else { false } }
         for (index, statement) in syntax.statements.enumerated() {
             do {
@@ -143,7 +146,8 @@ extension Session {
             }
         }
         let elapsed = Clock.now() - started
-        emit(.stdout("Wall time: \(Self.formatDuration(elapsed))\n"), into: &cell)
+        let steps = stepsCounted - stepsBefore
+        emit(.stdout("Wall time: \(Self.formatDuration(elapsed)), \(CountText.grouped(steps)) step\(steps == 1 ? "" : "s")\n"), into: &cell)
     }
 
     static func formatDuration(_ seconds: Double) -> String {

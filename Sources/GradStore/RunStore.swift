@@ -207,8 +207,8 @@ public final class RunStore {
             let graphID = try graphID(for: nodeIDs)
             let statement = try database.cachedStatement("""
                 INSERT INTO run(session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
-                                duration_ms, graph_id, train_id, replay_of, record_policy)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                duration_ms, graph_id, train_id, replay_of, record_policy, steps)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                 """)
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
@@ -223,6 +223,7 @@ public final class RunStore {
             try statement.bind(record.trainID, at: 11)
             try statement.bind(record.replayOf, at: 12)
             try statement.bind(record.recordPolicy?.rawValue, at: 13)
+            try statement.bind(record.steps.map(Int64.init), at: 14)
             try statement.step()
             let runID = database.lastInsertRowID
             try insertValues(values, runID: runID, deferJSON: defersTrainingJSON && record.kind == .train)

@@ -92,3 +92,23 @@ private let examples: [(OpCode, Int)] = OpRule.table.flatMap { rule in rule.exam
         #expect(bound?.text(naming) == "2 * dL/dJ ⊙ d")
     }
 }
+
+/// Ties of elementwise max/min: the rule's half share at `a = b` is the VJP's.
+@Suite struct ChainRuleTieTests {
+    @Test(arguments: [OpCode.maximum, .minimum])
+    func aTieIsSplitEvenlyInTheRuleAsInTheVJP(op: OpCode) throws {
+        let a = Tensor(vector: [1, 2, 3, 4]), b = Tensor(vector: [1, 5, 3, 0])
+        let rule = op.rule
+        let output = try rule.forward(ForwardArguments(inputs: [a, b], attributes: OpAttributes()))
+        let upstream = Tensor(vector: [2, 4, 6, 8])
+        let vjp = try #require(rule.vjp)
+        let arguments = BackwardArguments(inputs: [a, b], output: output, gradient: upstream, attributes: OpAttributes(), needsGradient: [true, true])
+        let gradients = try vjp(arguments)
+        let terms = rule.chainRule(inputShapes: [[4], [4]], outputShape: [4], attributes: OpAttributes())
+        for position in 0..<2 {
+            let value = try #require(terms[position]).evaluate(ChainValues(upstream: upstream, inputs: [a, b], output: output))
+            #expect(value.scalars.map(\.bitPattern) == gradients[position]?.scalars.map(\.bitPattern))
+            #expect(value.scalars[0] == 1 && value.scalars[2] == 3, "half of each tie")
+        }
+    }
+}
