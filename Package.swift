@@ -4,7 +4,8 @@ import PackageDescription
 // Dependency direction is one way (ARCHITECTURE.md):
 // GradLang, GradTensor -> GradEngine -> GradInterpreter -> GradSession -> gradbook;
 // GradStore, GradNotebook, GradJupyter -> GradZMQ sit beside them and meet only in GradSession / gradbook;
-// GradJSON (JSON values, parser, writer) is a leaf below GradStore, GradNotebook and GradJupyter.
+// GradJSON (JSON values, parser, writer) is a leaf below GradStore, GradNotebook and GradJupyter;
+// GradPlot (charts as values, rendered to SVG or terminal text; no I/O) is a leaf below GradInterpreter.
 let package = Package(
     name: "gradbook",
     platforms: [.macOS(.v14)],
@@ -26,11 +27,12 @@ let package = Package(
         .target(name: "GradTensor", dependencies: ["CBLAS"]),
         .target(name: "GradEngine", dependencies: ["GradTensor"]),
         .target(name: "GradLang"),
-        .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor"]),
+        .target(name: "GradPlot"),
+        .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor", "GradPlot"]),
         .target(name: "GradStore", dependencies: ["CSQLite", "GradJSON"], resources: [.embedInCode("schema.sql")]),
-        .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradJSON", "GradLang", "GradEngine", "GradTensor"]),
+        .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradJSON", "GradLang", "GradEngine", "GradTensor", "GradPlot"]),
         .target(name: "GradJSON"),
-        .target(name: "GradNotebook", dependencies: ["GradJSON"]),
+        .target(name: "GradNotebook", dependencies: ["GradJSON", "GradLang"]),
         .target(name: "GradJupyter", dependencies: ["GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "GradZMQ", dependencies: ["GradJupyter", "CZMQ"]),
         .target(name: "GradBench", dependencies: ["GradEngine", "GradTensor", "GradSession", "GradStore", "GradJSON"]),
@@ -38,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "gradbook",
             dependencies: [
-                "GradSession", "GradStore", "GradJSON", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL", "GradTensor",
+                "GradSession", "GradStore", "GradJSON", "GradNotebook", "GradJupyter", "GradZMQ", "GradBench", "GradREPL", "GradTensor", "GradPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,12 +48,13 @@ let package = Package(
         .testTarget(name: "GradTensorTests", dependencies: ["GradTensor"]),
         .testTarget(name: "GradEngineTests", dependencies: ["GradEngine", "GradTensor"]),
         .testTarget(name: "GradLangTests", dependencies: ["GradLang"]),
+        .testTarget(name: "GradPlotTests", dependencies: ["GradPlot"]),
         .testTarget(name: "GradInterpreterTests", dependencies: ["GradInterpreter"]),
         .testTarget(name: "GradStoreTests", dependencies: ["GradStore"]),
-        .testTarget(name: "GradSessionTests", dependencies: ["GradSession", "GradTensor"]),
-        .testTarget(name: "GradREPLTests", dependencies: ["GradREPL"]),
+        .testTarget(name: "GradSessionTests", dependencies: ["GradSession", "GradTensor", "GradInterpreter", "GradPlot"]),
+        .testTarget(name: "GradREPLTests", dependencies: ["GradREPL", "GradLang"]),
         .testTarget(name: "GradJSONTests", dependencies: ["GradJSON"]),
-        .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook", "GradJSON"]),
+        .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook", "GradJSON", "GradLang"]),
         .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", "GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EndToEndTests"),
     ],

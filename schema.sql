@@ -264,7 +264,72 @@ LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
 LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id
 WHERE n.is_param = 1;
 
--- @version 2: training checkpoints
+-- @version 2: engine revision of each session
+-- Which revision of gradbook's arithmetic a session computed with, so a replay rebuilds its runs
+-- the same way, bit for bit. NULL: a session recorded before revisions were kept (revision 0).
+-- Revision 1: `a @ b.T` and `a.T @ b` are one matrix product that reads the operand transposed
+-- in place (BLAS's transa/transb); before, the transpose was copied first, and BLAS may sum in
+-- another order for the two layouts.
+ALTER TABLE session ADD COLUMN engine_revision INTEGER;
+
+-- @version 3: step counts and forward-mode runs
+-- Every run records how many node evaluations it made (`steps`), and two kinds of run join the
+-- four: 'forward_mode' (jvp, grad(..., mode="forward")) and 'gradcheck' (finite differences).
+-- SQLite cannot widen a CHECK constraint in place, so `run` is rebuilt: copied into a new table
+-- that takes its name. The migrator runs every version with foreign keys off and checks them
+-- before committing (SQLite's documented procedure for rebuilding a table); legacy_alter_table
+-- keeps the rename from re-parsing the views, which name `run` and read the new table as before.
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE run_rebuilt (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES session(id),
+    cell_id         INTEGER REFERENCES cell(id),     -- NULL for a replay started from the CLI
+    kind            TEXT NOT NULL CHECK (kind IN ('forward', 'backward', 'train', 'replay', 'forward_mode', 'gradcheck')),
+    target          TEXT,                            -- name of the node the run computed
+    target_node_id  INTEGER REFERENCES node(id),
+    step            INTEGER,                         -- 0-based step of a train() call
+    loss            REAL,                            -- the target's value when it is a scalar
+    started_at      TEXT NOT NULL,
+    duration_ms     REAL,
+    graph_id        INTEGER REFERENCES graph(id),
+    train_id        INTEGER REFERENCES train(id),
+    replay_of       INTEGER REFERENCES run(id),
+    record_policy   TEXT CHECK (record_policy IN ('all', 'params', 'scalars', 'none')),
+    -- Node evaluations the run made (README, "Steps"): forward = op nodes evaluated; backward =
+    -- op nodes whose VJP ran + elements of the params that received a gradient (n + p);
+    -- forward_mode = JVPs over all its passes; gradcheck = nodes re-evaluated by its finite
+    -- differences; train = the step's forward re-evaluation + its backward. NULL: not counted
+    -- (replays, and runs recorded before this version).
+    steps           INTEGER CHECK (steps IS NULL OR steps >= 0)
+) STRICT;
+INSERT INTO run_rebuilt(id, session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
+                        duration_ms, graph_id, train_id, replay_of, record_policy)
+SELECT id, session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
+       duration_ms, graph_id, train_id, replay_of, record_policy
+FROM run;
+DROP TABLE run;
+ALTER TABLE run_rebuilt RENAME TO run;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX run_by_session ON run(session_id, id);
+CREATE INDEX run_by_train ON run(train_id, step);
+
+-- runs: one row per forward pass, backward pass, train step, replay, forward-mode computation
+-- or gradcheck.
+--   run_id, session_id, cell_id, kind ('forward'/'backward'/'train'/'replay'/'forward_mode'/
+--   'gradcheck'), target (node name), step (train steps, 0-based), loss (target's value when
+--   scalar), started_at, duration_ms; extras: replay_of (the run a replay re-ran), train_id
+--   (groups the steps of one train() call), optimizer (JSON settings of that call),
+--   record_policy ('all'/'params'/'scalars'/'none'), graph_id (the node definitions used, see
+--   run_nodes), target_node_id, steps (node evaluations the run made; see `run.steps`).
+DROP VIEW runs;
+CREATE VIEW runs AS
+SELECT r.id AS run_id, r.session_id, r.cell_id, r.kind, r.target, r.step, r.loss, r.started_at,
+       r.duration_ms, r.replay_of, r.train_id, t.optimizer, r.record_policy, r.graph_id,
+       r.target_node_id, r.steps
+FROM run AS r
+LEFT JOIN train AS t ON t.id = r.train_id;
+
+-- @version 4: training checkpoints
 -- A train() call records summaries of its params at every step and, at checkpoints, everything
 -- needed to continue exactly: every param's value and gradient in full (the step's value rows)
 -- and the optimizer's state (below). A step between checkpoints is recovered by re-executing

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages gradbook builds against, only when one is missing.
+# Installs the Debian packages gradbook builds against, only when one is missing; with --test,
+# also what the test suite needs (a headless browser for the JupyterLab tests, libxml2 for
+# parsing SVG in the Swift tests).
 set -euo pipefail
 packages=(libsqlite3-dev libzmq3-dev libedit-dev libopenblas-dev graphviz sqlite3 pkg-config)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium chromium-driver libxml2)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

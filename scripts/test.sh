@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift unit tests, end-to-end tests of the real binary, the Jupyter
-# kernel with real Jupyter clients, and the REPL in a pseudo-terminal (Python clients in .venv).
+# kernel with real Jupyter clients, the REPL in a pseudo-terminal, and JupyterLab in headless
+# Chromium (Python clients in .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 swift build --build-tests
 swift test --skip-build
 python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r tests/jupyter/requirements.txt -r tests/repl/requirements.txt
+.venv/bin/pip install -q --disable-pip-version-check -r tests/jupyter/requirements.txt -r tests/repl/requirements.txt \
+  -r tests/jupyterlab/requirements.txt
 export GRADBOOK_BIN="$PWD/.build/debug/gradbook"
 .venv/bin/python -m pytest -q tests/jupyter
 .venv/bin/python -m pytest -q tests/repl
+.venv/bin/python -m pytest -q tests/jupyterlab

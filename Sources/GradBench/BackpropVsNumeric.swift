@@ -54,7 +54,7 @@ public enum BackpropVsNumericBenchmark {
         let b1 = try slice(8 * h, 9 * h)
         let w2 = try slice(9 * h, 10 * h)
         let b2 = try graph.apply(.index, [theta], attributes: OpAttributes(index: [.index(10 * h)]))
-        let preactivation = try graph.apply(.add, try graph.apply(.matmul, [X, try graph.apply(.transpose, [W1])]), b1)
+        let preactivation = try graph.apply(.add, try graph.apply(.matmul, [X, W1], attributes: OpAttributes(transposeRight: true)), b1)
         let prediction = try graph.apply(.add, try graph.apply(.matmul, [try graph.apply(.tanh, preactivation), w2]), b2)
         let loss = try graph.apply(.mse, [prediction, y])
         return (graph, theta, loss)

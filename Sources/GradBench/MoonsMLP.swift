@@ -83,7 +83,7 @@ public enum MoonsMLPBenchmark {
             let W = graph.leaf(try Tensor(shape: [weights.count, weights.first?.count ?? 0], scalars: weights.flatMap { $0 }), isParam: true)
             let b = graph.leaf(Tensor(vector: bias), isParam: true)
             params += [W, b]
-            let product = try graph.apply(.matmul, [hidden, try graph.apply(.transpose, [W])])
+            let product = try graph.apply(.matmul, [hidden, W], attributes: OpAttributes(transposeRight: true))
             let affine = try graph.apply(.add, product, b)
             hidden = index < layers.count - 1 ? try graph.apply(.relu, affine) : affine
         }

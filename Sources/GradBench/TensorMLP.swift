@@ -75,7 +75,7 @@ public enum TensorMLPBenchmark {
                 let W = graph.leaf(try Tensor(shape: [fanOut, fanIn], scalars: weights), isParam: true)
                 let b = graph.leaf(try Tensor.zeros([fanOut]), isParam: true)
                 params += [W, b]
-                let affine = try graph.apply(.add, try graph.apply(.matmul, [hidden, try graph.apply(.transpose, [W])]), b)
+                let affine = try graph.apply(.add, try graph.apply(.matmul, [hidden, W], attributes: OpAttributes(transposeRight: true)), b)
                 hidden = layer < sizes.count - 1 ? try graph.apply(.relu, affine) : affine
             }
             let loss = try graph.apply(.crossEntropy, [hidden, y])

@@ -14,6 +14,8 @@ public struct Gradients: Sendable {
     let table: GradientTable
     /// Gradients of tensor-valued nodes, by node index.
     let tensorGradients: [Int32: Tensor]
+    /// The pass's `stopAt` nodes (other than the target): reached, but their VJPs did not run.
+    let boundary: Set<NodeID>
 
     /// The gradient with the node's shape, or nil if the target does not depend on it.
     public subscript(id: NodeID) -> Tensor? {
@@ -150,7 +152,29 @@ extension Graph {
             }
             try propagateTensor(at: position, grads: grads, reached: hit, tensorGradients: &tensorGradients)
         }
-        return Gradients(target: target, table: table, tensorGradients: tensorGradients)
+        return Gradients(target: target, table: table, tensorGradients: tensorGradients, boundary: boundary)
+    }
+
+    /// How many steps a backward pass made, as the seed counts them: one per op node whose
+    /// VJP ran (n) plus one per element of every param that received a gradient (p), so a
+    /// pass over n op nodes to p parameters is n + p. Counted afterwards from the reached
+    /// marks, O(nodes ≤ target), so the sweep itself does no counting.
+    public func steps(of gradients: Gradients) -> Int {
+        let last = gradients.target.position
+        guard last >= 0, last < count, last < gradients.table.count else { return 0 }
+        var steps = 0
+        let reached = gradients.table.reached
+        for position in 0...last where reached[position] {
+            let nodeFlags = store.flags[position]
+            if nodeFlags.contains(.param) {
+                let slot = Int(store.slot(position))
+                steps += slot < 0 ? 1 : tensors[slot].count
+            } else if !nodeFlags.contains(.source), nodeFlags.contains(.requiresGradient),
+                      position == last || !gradients.boundary.contains(NodeID(Int32(truncatingIfNeeded: position))) {
+                steps += 1
+            }
+        }
+        return steps
     }
 
     /// The general step: calls the op's VJP on tensors, then — in this one place — checks

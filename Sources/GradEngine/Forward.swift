@@ -39,13 +39,18 @@ extension Graph {
     /// Re-evaluates, in id order, every node after `id` that depends on it (after
     /// `setLeafValue(id, ...)`). On an error the graph is left partly updated: callers
     /// restore a saved copy, as the interpreter does for every failing statement.
-    public mutating func recomputeForward(after id: NodeID) throws(EngineError) {
+    /// Returns how many nodes it re-evaluated.
+    @discardableResult
+    public mutating func recomputeForward(after id: NodeID) throws(EngineError) -> Int {
         try recomputeForward(changed: [id])
     }
 
-    /// Re-evaluates every node that depends on any of `changed`, once each, in id order.
-    public mutating func recomputeForward(changed: [NodeID]) throws(EngineError) {
-        guard let first = changed.min()?.position, first >= 0, first < count else { return }
+    /// Re-evaluates every node that depends on any of `changed`, once each, in id order, and
+    /// returns how many that was (the steps of the forward pass).
+    @discardableResult
+    public mutating func recomputeForward(changed: [NodeID]) throws(EngineError) -> Int {
+        guard let first = changed.min()?.position, first >= 0, first < count else { return 0 }
+        var evaluated = 0
         var dirty = [Bool](repeating: false, count: count - first)
         for id in changed where id.position >= first && id.position < count { dirty[id.position - first] = true }
         var position = first + 1
@@ -61,9 +66,19 @@ extension Graph {
             if stale {
                 dirty[position - first] = true
                 try recompute(position)
+                evaluated += 1
             }
             position += 1
         }
+        return evaluated
+    }
+
+    /// How many op nodes (not leaves or constants) lie in `range`: the evaluations that made
+    /// them, when the range holds the nodes a statement added.
+    public func opNodeCount(in range: Range<Int>) -> Int {
+        var nodes = 0
+        for position in range.clamped(to: 0..<count) where !store.flags[position].contains(.source) { nodes += 1 }
+        return nodes
     }
 
     /// Re-evaluates the listed op nodes in the given (increasing id) order.

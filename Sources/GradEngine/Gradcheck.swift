@@ -19,6 +19,11 @@ public struct GradcheckReport: Sendable {
     public let target: NodeID
     public let epsilon: Double
     public let params: [ParamResult]
+    /// Forward passes the finite differences made: two per element of every param.
+    public let forwardPasses: Int
+    /// Node evaluations over those passes (each re-runs the nodes between the perturbed param
+    /// and the target that depend on it).
+    public let evaluations: Int
 
     /// The worst over all elements of `|analytic − numeric| / max(|analytic|, |numeric|, 1)`:
     /// relative error for gradients above 1, absolute error below (NumPy's `allclose` with
@@ -39,10 +44,12 @@ extension Graph {
     /// the O(n·p) cost backward avoids). Works on a copy: the graph is unchanged.
     public func numericGradient(of target: NodeID, withRespectTo param: NodeID, epsilon: Double = 1e-6) throws(EngineError) -> Tensor {
         var probe = self
-        return try probe.perturbAndMeasure(target: target, param: param, epsilon: epsilon)
+        return try probe.perturbAndMeasure(target: target, param: param, epsilon: epsilon).numeric
     }
 
-    private mutating func perturbAndMeasure(target: NodeID, param: NodeID, epsilon: Double) throws(EngineError) -> Tensor {
+    /// Central differences for one param; afterwards the graph holds its values from before
+    /// (the nodes it re-ran are put back, not re-run again, so every evaluation is a probe).
+    private mutating func perturbAndMeasure(target: NodeID, param: NodeID, epsilon: Double) throws(EngineError) -> (numeric: Tensor, passes: Int, evaluations: Int) {
         guard epsilon > 0, epsilon.isFinite else { throw EngineError("finite differences: epsilon must be a positive number") }
         guard target.index >= 0, target.position < count else { throw EngineError("unknown node \(target)") }
         guard param.index >= 0, param.position < count, store.flags[param.position].contains(.source) else {
@@ -53,6 +60,7 @@ extension Graph {
         }
         let original = value(param)
         let plan = dependents(of: param.position, through: target.position)
+        let saved = plan.map { value(at: Int($0)) }
         var numeric = [Double](repeating: 0, count: original.count)
         for element in 0..<original.count {
             let base = original.scalars[element]
@@ -65,18 +73,26 @@ extension Graph {
             updateLeafInPlace(param.position) { $0[element] = base }
             numeric[element] = (plus - minus) / (2 * epsilon)
         }
-        try recompute(plan: plan)
-        return (try? Tensor(shape: original.shape, scalars: numeric)) ?? Tensor.zeros(like: original)
+        for (position, value) in zip(plan, saved) { overwrite(Int(position), with: NodeValue(value)) }
+        let shaped = (try? Tensor(shape: original.shape, scalars: numeric)) ?? Tensor.zeros(like: original)
+        return (shaped, 2 * original.count, 2 * original.count * plan.count)
     }
 
     /// Checks the backward pass from `target` against central finite differences for
-    /// every element of every param (`numericGradient`). The graph is unchanged.
-    public func gradcheck(target: NodeID, params: [NodeID], epsilon: Double = 1e-6) throws(EngineError) -> GradcheckReport {
-        let gradients = try backward(from: target)
+    /// every element of every param (`numericGradient`). The graph is unchanged. `gradients`,
+    /// when given, is the backward pass from `target` to check (else one is run).
+    public func gradcheck(target: NodeID, params: [NodeID], epsilon: Double = 1e-6,
+                          gradients given: Gradients? = nil) throws(EngineError) -> GradcheckReport {
+        let gradients: Gradients
+        if let given { gradients = given } else { gradients = try backward(from: target) }
         var probe = self
         var results: [GradcheckReport.ParamResult] = []
+        var passes = 0, evaluations = 0
         for param in params {
-            let numeric = try probe.perturbAndMeasure(target: target, param: param, epsilon: epsilon)
+            let measured = try probe.perturbAndMeasure(target: target, param: param, epsilon: epsilon)
+            let numeric = measured.numeric
+            passes += measured.passes
+            evaluations += measured.evaluations
             let analytic = gradients[param] ?? Tensor.zeros(like: numeric)
             var maxAbsolute = 0.0, maxRelative = 0.0, worst = 0
             for element in 0..<Swift.min(numeric.count, analytic.count) {
@@ -93,6 +109,6 @@ extension Graph {
                                                        maxAbsoluteError: maxAbsolute, maxRelativeError: maxRelative,
                                                        worstElement: worst))
         }
-        return GradcheckReport(target: target, epsilon: epsilon, params: results)
+        return GradcheckReport(target: target, epsilon: epsilon, params: results, forwardPasses: passes, evaluations: evaluations)
     }
 }

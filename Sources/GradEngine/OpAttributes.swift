@@ -13,14 +13,21 @@ public struct OpAttributes: Sendable, Hashable {
     public var index: [IndexComponent]?
     /// Number of classes of `one_hot`.
     public var classes: Int?
+    /// `matmul` reads its left / right operand transposed (last two axes swapped): what
+    /// `a.T @ b` and `a @ b.T` build, so BLAS reads the operand in place instead of a copy.
+    public var transposeLeft: Bool
+    public var transposeRight: Bool
 
     public init(axes: [Int]? = nil, keepdims: Bool = false, shape: [Int]? = nil,
-                index: [IndexComponent]? = nil, classes: Int? = nil) {
+                index: [IndexComponent]? = nil, classes: Int? = nil,
+                transposeLeft: Bool = false, transposeRight: Bool = false) {
         self.axes = axes
         self.keepdims = keepdims
         self.shape = shape
         self.index = index
         self.classes = classes
+        self.transposeLeft = transposeLeft
+        self.transposeRight = transposeRight
     }
 
     /// A single axis attribute (`axis=1`).
@@ -49,6 +56,8 @@ public struct OpAttributes: Sendable, Hashable {
         if let shape { fields.append("\"shape\":[" + shape.map(String.init).joined(separator: ",") + "]") }
         if let index { fields.append("\"index\":\"" + formatIndex(index) + "\"") }
         if let classes { fields.append("\"n\":\(classes)") }
+        if transposeLeft { fields.append("\"transpose_a\":true") }
+        if transposeRight { fields.append("\"transpose_b\":true") }
         return "{" + fields.joined(separator: ",") + "}"
     }
 }

@@ -79,6 +79,25 @@ public struct BackwardArguments: Sendable {
     }
 }
 
+/// Inputs of a Jacobian-vector product (forward mode): the op's inputs and output, and the
+/// tangent of each input — its derivative along the direction being followed, in the input's
+/// shape, or nil where it is zero (the input does not depend on the seeded node, or is not
+/// differentiable). At least one tangent is set. A result may have any shape that broadcasts
+/// to the output's: the engine broadcasts it (Forward mode's counterpart of the VJP's sum).
+public struct TangentArguments: Sendable {
+    public let inputs: [Tensor]
+    public let output: Tensor
+    public let tangents: [Tensor?]
+    public let attributes: OpAttributes
+
+    public init(inputs: [Tensor], output: Tensor, tangents: [Tensor?], attributes: OpAttributes) {
+        self.inputs = inputs
+        self.output = output
+        self.tangents = tangents
+        self.attributes = attributes
+    }
+}
+
 public typealias UnaryFunction = @convention(c) (Double) -> Double
 /// `(x, output, gradient of output)` → gradient of x.
 public typealias UnaryDerivative = @convention(c) (Double, Double, Double) -> Double
@@ -90,6 +109,10 @@ public typealias BinaryDerivative = @convention(c) (Double, Double, Double, Doub
 /// engine calls these instead of building tensors. They must compute what the tensor
 /// forward and VJP compute. Plain C function pointers, so a call costs no reference
 /// counting (scalar graphs make one call per node).
+///
+/// A derivative `(…, g) -> g · ∂y/∂input` is linear in `g`, and a scalar op's Jacobian is 1×1,
+/// so the same function with an input's tangent in place of `g` is that input's term of the
+/// JVP: forward mode's scalar path calls these too (and the row's `jvp` computes the same bits).
 public enum ScalarRule: Sendable {
     case unary(forward: UnaryFunction, vjp: UnaryDerivative)
     case binary(forward: BinaryFunction, vjpFirst: BinaryDerivative, vjpSecond: BinaryDerivative)
@@ -107,7 +130,8 @@ public enum InputDomain: Sendable, Equatable {
     case classIndex(Int)
 }
 
-/// An input configuration on which the op's VJP is checked against finite differences;
+/// An input configuration on which the op's VJP and JVP are checked against finite differences
+/// and against each other;
 /// listing broadcasting shapes here covers the engine's broadcast reduction too.
 public struct OpExample: Sendable {
     public let shapes: [[Int]]
@@ -142,6 +166,9 @@ public struct OpRule: Sendable {
     public let forward: @Sendable (ForwardArguments) throws(TensorError) -> Tensor
     /// nil for ops that are not differentiable at all (and for sources).
     public let vjp: (@Sendable (BackwardArguments) throws(TensorError) -> [Tensor?])?
+    /// The Jacobian-vector product: the output's tangent from the inputs' tangents (forward
+    /// mode). Set exactly where `vjp` is, and its adjoint: ⟨jvp(v), u⟩ = ⟨v, vjp(u)⟩.
+    public let jvp: (@Sendable (TangentArguments) throws(TensorError) -> Tensor)?
     public let scalar: ScalarRule?
     public let examples: [OpExample]
 

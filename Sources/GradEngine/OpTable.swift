@@ -31,13 +31,15 @@ extension OpRule {
     private static func missingRow(_ op: OpCode) -> OpRule {
         OpRule(op: op, name: "\(op)", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
                attributes: [], doc: "", forward: { _ throws(TensorError) in throw TensorError("op has no rule") },
-               vjp: nil, scalar: nil, examples: [])
+               vjp: nil, jvp: nil, scalar: nil, examples: [])
     }
 }
 
 // MARK: - Elementwise formulas (x: input, y: output, g: gradient of the output)
 
-/// The scalar rules' formulas — the one definition of each. The rows below reference them
+/// The scalar rules' formulas — the one definition of each. A derivative `(…, g)` returns g
+/// times the partial derivative, linear in g: reverse mode passes the output's gradient, forward
+/// mode an input's tangent (`elementwiseJVP`, `ScalarKernels.jvp`). The rows below reference them
 /// (scalar fast path and tensor kernels alike, so both paths compute the same bits), and
 /// `ScalarKernels`' dispatch calls the same functions directly by op code, so the engine's
 /// hot loops inline them instead of calling through the rows' function pointers.
@@ -56,11 +58,13 @@ enum ScalarFormula {
     @inlinable static func divVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { g / b }
     @inlinable static func divVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { (-(g / b) * a) / b }
     @inlinable static func maximumForward(_ a: Double, _ b: Double) -> Double { Scalar.maximum(a, b) }
-    @inlinable static func maximumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a >= b ? g : 0 }
-    @inlinable static func maximumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a >= b ? 0 : g }
+    // PyTorch's maximum/minimum rule (JAX's too): a tie splits the gradient evenly; where
+    // the comparison fails (NaN) both inputs get all of it.
+    @inlinable static func maximumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a == b ? g / 2 : (a < b ? 0 : g) }
+    @inlinable static func maximumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a == b ? g / 2 : (a > b ? 0 : g) }
     @inlinable static func minimumForward(_ a: Double, _ b: Double) -> Double { Scalar.minimum(a, b) }
-    @inlinable static func minimumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a <= b ? g : 0 }
-    @inlinable static func minimumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a <= b ? 0 : g }
+    @inlinable static func minimumVJPFirst(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a == b ? g / 2 : (a > b ? 0 : g) }
+    @inlinable static func minimumVJPSecond(_ a: Double, _ b: Double, _ y: Double, _ g: Double) -> Double { a == b ? g / 2 : (a < b ? 0 : g) }
 
     @inlinable static func powForward(_ x: Double, _ p: Double) -> Double { pow(x, p) }
     /// PyTorch's `pow_backward`: d/dx is 0 where p == 0; d/dp is 0 where x == 0 and p >= 0.
@@ -168,18 +172,96 @@ extension ScalarKernels {
     }
 }
 
-private func powTensorVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor?] {
-    let shape = a.output.shape
-    let x = try a.inputs[0].broadcast(to: shape).scalars, p = try a.inputs[1].broadcast(to: shape).scalars
-    let y = a.output.scalars, g = a.gradient.scalars
-    guard g.count == y.count else { throw TensorError("pow: gradient does not match the output") }
-    var dx = [Double](repeating: 0, count: y.count), dp = dx
-    for i in 0..<y.count {
-        dx[i] = ScalarFormula.powVJPBase(x[i], p[i], y[i], g[i])
-        dp[i] = ScalarFormula.powVJPExponent(x[i], p[i], y[i], g[i])
+extension ScalarKernels {
+    /// Forward mode's scalar step for a two-input op: each input's derivative formula applied to
+    /// its own tangent, summed; an input without a tangent (nil) adds no term. The same bits as
+    /// the row's tensor `jvp` (`elementwiseJVP`).
+    @inlinable @inline(__always)
+    static func jvp(_ op: OpCode, _ a: Double, _ b: Double, _ y: Double, _ ta: Double?, _ tb: Double?,
+                    rules: (first: BinaryDerivative, second: BinaryDerivative)) -> Double {
+        switch (ta, tb) {
+        case (let ta?, let tb?):
+            return vjp(op, a, b, y, ta, first: true, second: false, rules: rules).0
+                + vjp(op, a, b, y, tb, first: false, second: true, rules: rules).1
+        case (let ta?, nil):
+            return vjp(op, a, b, y, ta, first: true, second: false, rules: rules).0
+        case (nil, let tb?):
+            return vjp(op, a, b, y, tb, first: false, second: true, rules: rules).1
+        case (nil, nil):
+            return 0
+        }
     }
-    return [a.wants(0) ? try Tensor(shape: shape, scalars: dx) : nil,
-            a.wants(1) ? try Tensor(shape: shape, scalars: dp) : nil]
+}
+
+/// The VJP of a two-input elementwise op from its derivative formulas, element by element in the
+/// output's (broadcast) shape, so the tensor path computes the scalar path's bits.
+private func elementwiseVJP(_ first: @escaping @Sendable (Double, Double, Double, Double) -> Double,
+                            _ second: @escaping @Sendable (Double, Double, Double, Double) -> Double)
+    -> @Sendable (BackwardArguments) throws(TensorError) -> [Tensor?] {
+    { a throws(TensorError) in
+        let shape = a.output.shape
+        let x = try a.inputs[0].broadcast(to: shape).scalars, p = try a.inputs[1].broadcast(to: shape).scalars
+        let y = a.output.scalars, g = a.gradient.scalars
+        guard g.count == y.count else { throw TensorError("gradient does not match the output") }
+        var dx = [Double](repeating: 0, count: y.count), dp = dx
+        for i in 0..<y.count {
+            dx[i] = first(x[i], p[i], y[i], g[i])
+            dp[i] = second(x[i], p[i], y[i], g[i])
+        }
+        return [a.wants(0) ? try Tensor(shape: shape, scalars: dx) : nil,
+                a.wants(1) ? try Tensor(shape: shape, scalars: dp) : nil]
+    }
+}
+
+/// The JVP of a one-input elementwise op: its derivative formula with the tangent in place of
+/// the output's gradient (the Jacobian is diagonal, so both products multiply by f'(x)).
+private func elementwiseJVP(_ derivative: @escaping @Sendable (Double, Double, Double) -> Double)
+    -> @Sendable (TangentArguments) throws(TensorError) -> Tensor {
+    { a throws(TensorError) in try Tensor.elementwise(a.inputs[0], a.output, a.tangent, derivative) }
+}
+
+/// The JVP of a two-input elementwise op: the sum of each input's derivative formula applied to
+/// its tangent, element by element in the output's shape (a broadcast input's tangent is
+/// broadcast with it). An input without a tangent adds no term (not a zero term: 0 · ∞ would
+/// be NaN), as in `ScalarKernels.jvp`.
+private func elementwiseJVP(_ first: @escaping @Sendable (Double, Double, Double, Double) -> Double,
+                            _ second: @escaping @Sendable (Double, Double, Double, Double) -> Double)
+    -> @Sendable (TangentArguments) throws(TensorError) -> Tensor {
+    { a throws(TensorError) in
+        let shape = a.output.shape
+        let x = try a.inputs[0].broadcast(to: shape).scalars, p = try a.inputs[1].broadcast(to: shape).scalars
+        let dx = try a.tangents[0].map { t throws(TensorError) in try t.broadcast(to: shape).scalars }
+        let dp = try a.tangents[1].map { t throws(TensorError) in try t.broadcast(to: shape).scalars }
+        let y = a.output.scalars
+        var out = [Double](repeating: 0, count: y.count)
+        for i in 0..<y.count {
+            switch (dx, dp) {
+            case (let dx?, let dp?): out[i] = first(x[i], p[i], y[i], dx[i]) + second(x[i], p[i], y[i], dp[i])
+            case (let dx?, nil): out[i] = first(x[i], p[i], y[i], dx[i])
+            case (nil, let dp?): out[i] = second(x[i], p[i], y[i], dp[i])
+            case (nil, nil): break
+            }
+        }
+        return try Tensor(shape: shape, scalars: out)
+    }
+}
+
+/// `left + right` where either term may be absent (its input has no tangent).
+private func sumOfTerms(_ left: Tensor?, _ right: Tensor?) throws(TensorError) -> Tensor {
+    switch (left, right) {
+    case (let left?, let right?): return try left + right
+    case (let left?, nil): return left
+    case (nil, let right?): return right
+    case (nil, nil): throw TensorError("no input has a tangent")
+    }
+}
+
+private extension TangentArguments {
+    var x: Tensor { inputs[0] }
+    /// The one-input ops' tangent (the engine only calls a JVP when some input has one).
+    var tangent: Tensor { tangents[0] ?? Tensor.zeros(like: inputs[0]) }
+    /// Every input's tangent, zeros where it has none (concat, stack).
+    var tangentsOrZeros: [Tensor] { zip(inputs, tangents).map { $1 ?? Tensor.zeros(like: $0) } }
 }
 
 /// Which inputs were asked for, as a convenience for VJPs that skip the others.
@@ -210,6 +292,7 @@ private let elementwiseRows: [OpRule] = [
            attributes: [], doc: "a + b: elementwise sum, NumPy broadcasting.",
            forward: { a throws(TensorError) in try a.inputs[0] + a.inputs[1] },
            vjp: { a in [a.gradient, a.gradient] },
+           jvp: elementwiseJVP(ScalarFormula.addVJPFirst, ScalarFormula.addVJPSecond),
            scalar: .binary(forward: { ScalarFormula.addForward($0, $1) }, vjpFirst: { ScalarFormula.addVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.addVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
@@ -217,6 +300,7 @@ private let elementwiseRows: [OpRule] = [
            attributes: [], doc: "a - b: elementwise difference, NumPy broadcasting.",
            forward: { a throws(TensorError) in try a.inputs[0] - a.inputs[1] },
            vjp: { a in [a.gradient, a.wants(1) ? -a.gradient : nil] },
+           jvp: elementwiseJVP(ScalarFormula.subVJPFirst, ScalarFormula.subVJPSecond),
            scalar: .binary(forward: { ScalarFormula.subForward($0, $1) }, vjpFirst: { ScalarFormula.subVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.subVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
@@ -226,6 +310,7 @@ private let elementwiseRows: [OpRule] = [
            vjp: { a throws(TensorError) in
                [a.wants(0) ? try a.gradient * a.inputs[1] : nil, a.wants(1) ? try a.gradient * a.inputs[0] : nil]
            },
+           jvp: elementwiseJVP(ScalarFormula.mulVJPFirst, ScalarFormula.mulVJPSecond),
            scalar: .binary(forward: { ScalarFormula.mulForward($0, $1) }, vjpFirst: { ScalarFormula.mulVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.mulVJPSecond($0, $1, $2, $3) }),
            examples: binaryExamples),
@@ -236,6 +321,7 @@ private let elementwiseRows: [OpRule] = [
                let quotient = try a.gradient / a.inputs[1]
                return [quotient, a.wants(1) ? try (-quotient * a.inputs[0]) / a.inputs[1] : nil]
            },
+           jvp: elementwiseJVP(ScalarFormula.divVJPFirst, ScalarFormula.divVJPSecond),
            scalar: .binary(forward: { ScalarFormula.divForward($0, $1) }, vjpFirst: { ScalarFormula.divVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.divVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []], domains: [.any, .awayFromZero]),
@@ -245,12 +331,14 @@ private let elementwiseRows: [OpRule] = [
            attributes: [], doc: "-x: elementwise negation.",
            forward: { a in a.inputs[0].map(ScalarFormula.negForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.negVJP) },
+           jvp: elementwiseJVP(ScalarFormula.negVJP),
            scalar: .unary(forward: { ScalarFormula.negForward($0) }, vjp: { ScalarFormula.negVJP($0, $1, $2) }),
            examples: scalarAndMatrix),
     OpRule(op: .pow, name: "pow", callName: "pow", symbol: "^", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "pow(x, p), also x ^ p and x ** p: elementwise power, NumPy broadcasting. The gradient in p is x^p · log(x) (NaN for negative x, as in PyTorch).",
            forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], ScalarFormula.powForward) },
-           vjp: powTensorVJP,
+           vjp: elementwiseVJP(ScalarFormula.powVJPBase, ScalarFormula.powVJPExponent),
+           jvp: elementwiseJVP(ScalarFormula.powVJPBase, ScalarFormula.powVJPExponent),
            scalar: .binary(forward: { ScalarFormula.powForward($0, $1) }, vjpFirst: { ScalarFormula.powVJPBase($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.powVJPExponent($0, $1, $2, $3) }),
            examples: [OpExample([[], []], domains: [.positive, .any]),
@@ -258,81 +346,102 @@ private let elementwiseRows: [OpRule] = [
                       OpExample([[2, 3], [3]], domains: [.positive, .any])]),
     OpRule(op: .matmul, name: "matmul", callName: "matmul", symbol: "@", arity: .fixed(2), differentiable: [true, true],
            attributes: [], doc: "a @ b: matrix product as NumPy's matmul — vector·vector is a scalar, a vector operand is treated as a row (left) or column (right), leading axes are batch axes and broadcast.",
-           forward: { a throws(TensorError) in try Tensor.matmul(a.inputs[0], a.inputs[1]) },
+           forward: { a throws(TensorError) in
+               try Tensor.matmul(a.inputs[0], a.inputs[1], transposeLeft: a.attributes.transposeLeft, transposeRight: a.attributes.transposeRight)
+           },
            vjp: { a throws(TensorError) in
                let (left, right) = try Tensor.matmulGradients(a.inputs[0], a.inputs[1], resultGradient: a.gradient,
-                                                              needLeft: a.wants(0), needRight: a.wants(1))
+                                                              needLeft: a.wants(0), needRight: a.wants(1),
+                                                              transposeLeft: a.attributes.transposeLeft, transposeRight: a.attributes.transposeRight)
                return [left, right]
+           },
+           jvp: { a throws(TensorError) in
+               // d(op(a) @ op(b)) = op(da) @ op(b) + op(a) @ op(db), op a transpose where the product reads one
+               let (transA, transB) = (a.attributes.transposeLeft, a.attributes.transposeRight)
+               let left = try a.tangents[0].map { t throws(TensorError) in
+                   try Tensor.matmul(t, a.inputs[1], transposeLeft: transA, transposeRight: transB)
+               }
+               let right = try a.tangents[1].map { t throws(TensorError) in
+                   try Tensor.matmul(a.inputs[0], t, transposeLeft: transA, transposeRight: transB)
+               }
+               return try sumOfTerms(left, right)
            },
            scalar: nil,
            examples: [OpExample([[3], [3]]), OpExample([[2, 3], [3]]), OpExample([[3], [3, 2]]),
                       OpExample([[2, 3], [3, 4]]), OpExample([[2, 2, 3], [3, 4]]),
                       OpExample([[2, 1, 2, 3], [3, 3, 2]]), OpExample([[8, 9], [9, 10]]),
-                      OpExample([[9], [4, 9, 20]])]),
+                      OpExample([[9], [4, 9, 20]]),
+                      OpExample([[3, 2], [3, 4]], attributes: OpAttributes(transposeLeft: true)),
+                      OpExample([[2, 3], [4, 3]], attributes: OpAttributes(transposeRight: true)),
+                      OpExample([[2, 3, 2], [4, 3]], attributes: OpAttributes(transposeLeft: true, transposeRight: true)),
+                      OpExample([[3], [4, 3]], attributes: OpAttributes(transposeRight: true))]),
     OpRule(op: .exp, name: "exp", callName: "exp", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "exp(x): elementwise e^x.",
            forward: { a in a.inputs[0].map(ScalarFormula.expForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.expVJP) },
+           jvp: elementwiseJVP(ScalarFormula.expVJP),
            scalar: .unary(forward: { ScalarFormula.expForward($0) }, vjp: { ScalarFormula.expVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .log, name: "log", callName: "log", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "log(x): elementwise natural logarithm (NaN below 0, -inf at 0).",
            forward: { a in a.inputs[0].map(ScalarFormula.logForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.logVJP) },
+           jvp: elementwiseJVP(ScalarFormula.logVJP),
            scalar: .unary(forward: { ScalarFormula.logForward($0) }, vjp: { ScalarFormula.logVJP($0, $1, $2) }), examples: unaryExamples(.positive)),
     OpRule(op: .sqrt, name: "sqrt", callName: "sqrt", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sqrt(x): elementwise square root.",
            forward: { a in a.inputs[0].map(ScalarFormula.sqrtForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sqrtVJP) },
+           jvp: elementwiseJVP(ScalarFormula.sqrtVJP),
            scalar: .unary(forward: { ScalarFormula.sqrtForward($0) }, vjp: { ScalarFormula.sqrtVJP($0, $1, $2) }), examples: unaryExamples(.positive)),
     OpRule(op: .abs, name: "abs", callName: "abs", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "abs(x): elementwise |x|; its gradient at 0 is 0 (as PyTorch).",
            forward: { a in a.inputs[0].map(ScalarFormula.absForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.absVJP) },
+           jvp: elementwiseJVP(ScalarFormula.absVJP),
            scalar: .unary(forward: { ScalarFormula.absForward($0) }, vjp: { ScalarFormula.absVJP($0, $1, $2) }), examples: unaryExamples(.awayFromZero)),
     OpRule(op: .sin, name: "sin", callName: "sin", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sin(x): elementwise sine (radians).",
            forward: { a in a.inputs[0].map(ScalarFormula.sinForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sinVJP) },
+           jvp: elementwiseJVP(ScalarFormula.sinVJP),
            scalar: .unary(forward: { ScalarFormula.sinForward($0) }, vjp: { ScalarFormula.sinVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .cos, name: "cos", callName: "cos", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "cos(x): elementwise cosine (radians).",
            forward: { a in a.inputs[0].map(ScalarFormula.cosForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.cosVJP) },
+           jvp: elementwiseJVP(ScalarFormula.cosVJP),
            scalar: .unary(forward: { ScalarFormula.cosForward($0) }, vjp: { ScalarFormula.cosVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .tanh, name: "tanh", callName: "tanh", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "tanh(x): elementwise hyperbolic tangent.",
            forward: { a in a.inputs[0].map(ScalarFormula.tanhForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.tanhVJP) },
+           jvp: elementwiseJVP(ScalarFormula.tanhVJP),
            scalar: .unary(forward: { ScalarFormula.tanhForward($0) }, vjp: { ScalarFormula.tanhVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .sigmoid, name: "sigmoid", callName: "sigmoid", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "sigmoid(x): elementwise 1 / (1 + e^-x).",
            forward: { a in a.inputs[0].map(ScalarFormula.sigmoidForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.sigmoidVJP) },
+           jvp: elementwiseJVP(ScalarFormula.sigmoidVJP),
            scalar: .unary(forward: { ScalarFormula.sigmoidForward($0) }, vjp: { ScalarFormula.sigmoidVJP($0, $1, $2) }), examples: scalarAndMatrix),
     OpRule(op: .relu, name: "relu", callName: "relu", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "relu(x): elementwise max(x, 0); its gradient is 1 where x > 0, else 0.",
            forward: { a in a.inputs[0].map(ScalarFormula.reluForward) },
            vjp: { a throws(TensorError) in try a.elementwise(ScalarFormula.reluVJP) },
+           jvp: elementwiseJVP(ScalarFormula.reluVJP),
            scalar: .unary(forward: { ScalarFormula.reluForward($0) }, vjp: { ScalarFormula.reluVJP($0, $1, $2) }), examples: unaryExamples(.awayFromZero)),
     OpRule(op: .maximum, name: "maximum", callName: "max", symbol: nil, arity: .fixed(2), differentiable: [true, true],
-           attributes: [], doc: "max(a, b): elementwise maximum, NumPy broadcasting; on ties the gradient goes to a.",
+           attributes: [], doc: "max(a, b): elementwise maximum, NumPy broadcasting; on ties a and b share the gradient equally (as torch.maximum and JAX).",
            forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], Scalar.maximum) },
-           vjp: { a throws(TensorError) in
-               let firstWins = try a.inputs[0].zipWith(a.inputs[1]) { $0 >= $1 ? 1 : 0 }
-               return [a.wants(0) ? try a.gradient * firstWins : nil,
-                       a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
-           },
+           vjp: elementwiseVJP(ScalarFormula.maximumVJPFirst, ScalarFormula.maximumVJPSecond),
+           jvp: elementwiseJVP(ScalarFormula.maximumVJPFirst, ScalarFormula.maximumVJPSecond),
            scalar: .binary(forward: { ScalarFormula.maximumForward($0, $1) }, vjpFirst: { ScalarFormula.maximumVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.maximumVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
     OpRule(op: .minimum, name: "minimum", callName: "min", symbol: nil, arity: .fixed(2), differentiable: [true, true],
-           attributes: [], doc: "min(a, b): elementwise minimum, NumPy broadcasting; on ties the gradient goes to a.",
+           attributes: [], doc: "min(a, b): elementwise minimum, NumPy broadcasting; on ties a and b share the gradient equally (as torch.minimum and JAX).",
            forward: { a throws(TensorError) in try a.inputs[0].zipWith(a.inputs[1], Scalar.minimum) },
-           vjp: { a throws(TensorError) in
-               let firstWins = try a.inputs[0].zipWith(a.inputs[1]) { $0 <= $1 ? 1 : 0 }
-               return [a.wants(0) ? try a.gradient * firstWins : nil,
-                       a.wants(1) ? try a.gradient * (1 - firstWins) : nil]
-           },
+           vjp: elementwiseVJP(ScalarFormula.minimumVJPFirst, ScalarFormula.minimumVJPSecond),
+           jvp: elementwiseJVP(ScalarFormula.minimumVJPFirst, ScalarFormula.minimumVJPSecond),
            scalar: .binary(forward: { ScalarFormula.minimumForward($0, $1) }, vjpFirst: { ScalarFormula.minimumVJPFirst($0, $1, $2, $3) },
                            vjpSecond: { ScalarFormula.minimumVJPSecond($0, $1, $2, $3) }),
            examples: [OpExample([[], []]), OpExample([[2, 3], [2, 3]]), OpExample([[2, 3], [3]])]),
@@ -360,11 +469,23 @@ private func extremumVJP(_ a: BackwardArguments) throws(TensorError) -> [Tensor?
     return [try share * winners]
 }
 
+/// Tangent of max/min reductions, the adjoint of `extremumVJP`: the mean of the tangents of
+/// the elements equal to the result.
+private func extremumJVP(_ a: TangentArguments) throws(TensorError) -> Tensor {
+    let x = a.inputs[0]
+    let axes = a.attributes.axes
+    let winners = try x.zipWith(try x.expandReduced(a.output, axes: axes, keepdims: a.attributes.keepdims)) { $0 == $1 ? 1 : 0 }
+    let counts = try winners.sum(axes: axes, keepdims: true)
+    let shared = try (try winners * a.tangent).sum(axes: axes, keepdims: true) / counts
+    return try shared.reshaped(a.output.shape)
+}
+
 private let reductionRows: [OpRule] = [
     OpRule(op: .sum, name: "sum", callName: "sum", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: reductionAttributes, doc: "sum(x, axis=, keepdims=false): sum of the elements, over all axes or the given ones.",
            forward: { a throws(TensorError) in try a.inputs[0].sum(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
            vjp: { a throws(TensorError) in [try a.x.expandReduced(a.gradient, axes: a.attributes.axes, keepdims: a.attributes.keepdims)] },
+           jvp: { a throws(TensorError) in try a.tangent.sum(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
            scalar: nil, examples: reductionExamples),
     OpRule(op: .mean, name: "mean", callName: "mean", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: reductionAttributes, doc: "mean(x, axis=, keepdims=false): arithmetic mean, over all axes or the given ones.",
@@ -374,15 +495,16 @@ private let reductionRows: [OpRule] = [
                let reduced = a.output.count == 0 ? 1 : a.x.count / a.output.count
                return [spread / Double(reduced)]
            },
+           jvp: { a throws(TensorError) in try a.tangent.mean(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
            scalar: nil, examples: reductionExamples),
     OpRule(op: .max, name: "max", callName: "max", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: reductionAttributes, doc: "max(x, axis=, keepdims=false): largest element, over all axes or the given ones; tied maxima share the gradient equally.",
            forward: { a throws(TensorError) in try a.inputs[0].max(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
-           vjp: extremumVJP, scalar: nil, examples: reductionExamples),
+           vjp: extremumVJP, jvp: extremumJVP, scalar: nil, examples: reductionExamples),
     OpRule(op: .min, name: "min", callName: "min", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: reductionAttributes, doc: "min(x, axis=, keepdims=false): smallest element, over all axes or the given ones; tied minima share the gradient equally.",
            forward: { a throws(TensorError) in try a.inputs[0].min(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
-           vjp: extremumVJP, scalar: nil, examples: reductionExamples),
+           vjp: extremumVJP, jvp: extremumJVP, scalar: nil, examples: reductionExamples),
     OpRule(op: .logsumexp, name: "logsumexp", callName: "logsumexp", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: reductionAttributes, doc: "logsumexp(x, axis=, keepdims=false): log(sum(exp(x))) computed without overflow.",
            forward: { a throws(TensorError) in try a.inputs[0].logsumexp(axes: a.attributes.axes, keepdims: a.attributes.keepdims) },
@@ -390,6 +512,12 @@ private let reductionRows: [OpRule] = [
                let axes = a.attributes.axes, keepdims = a.attributes.keepdims
                let weights = try a.x.zipWith(try a.x.expandReduced(a.output, axes: axes, keepdims: keepdims)) { exp($0 - $1) }
                return [try weights * (try a.x.expandReduced(a.gradient, axes: axes, keepdims: keepdims))]
+           },
+           jvp: { a throws(TensorError) in
+               // The softmax weights of the reduced elements, applied to their tangents.
+               let axes = a.attributes.axes, keepdims = a.attributes.keepdims
+               let weights = try a.x.zipWith(try a.x.expandReduced(a.output, axes: axes, keepdims: keepdims)) { exp($0 - $1) }
+               return try (try weights * a.tangent).sum(axes: axes, keepdims: keepdims)
            },
            scalar: nil, examples: reductionExamples),
 ]
@@ -405,6 +533,7 @@ private let shapeRows: [OpRule] = [
                return try a.inputs[0].reshaped(shape)
            },
            vjp: { a throws(TensorError) in [try a.gradient.reshaped(a.x.shape)] },
+           jvp: { a throws(TensorError) in try a.tangent.reshaped(a.output.shape) },
            scalar: nil,
            examples: [OpExample([[2, 3]], attributes: OpAttributes(shape: [3, -1])),
                       OpExample([[]], attributes: OpAttributes(shape: [1, 1]))]),
@@ -412,11 +541,13 @@ private let shapeRows: [OpRule] = [
            attributes: [], doc: "transpose(x), also x.T: swaps the last two axes (vectors and scalars are unchanged).",
            forward: { a in a.inputs[0].transposedLastTwo() },
            vjp: { a in [a.gradient.transposedLastTwo()] },
+           jvp: { a in a.tangent.transposedLastTwo() },
            scalar: nil, examples: [OpExample([[2, 3]]), OpExample([[2, 3, 4]]), OpExample([[3]])]),
     OpRule(op: .flatten, name: "flatten", callName: "flatten", symbol: nil, arity: .fixed(1), differentiable: [true],
            attributes: [], doc: "flatten(x): all elements as a vector (row-major).",
            forward: { a in a.inputs[0].flattened() },
            vjp: { a throws(TensorError) in [try a.gradient.reshaped(a.x.shape)] },
+           jvp: { a in a.tangent.flattened() },
            scalar: nil, examples: [OpExample([[2, 3]]), OpExample([[]])]),
     OpRule(op: .concat, name: "concat", callName: "concat", symbol: nil, arity: .variadic(minimum: 1), differentiable: [true],
            attributes: [AttributeSpec("axis", .axis, default: "0")],
@@ -427,6 +558,9 @@ private let shapeRows: [OpRule] = [
            vjp: { a throws(TensorError) in
                let axis = try normalizeAxis(try a.attributes.singleAxis(default: 0, op: "concat"), rank: a.output.rank)
                return try a.gradient.split(sizes: a.inputs.map { $0.shape[axis] }, axis: axis)
+           },
+           jvp: { a throws(TensorError) in
+               try Tensor.concat(a.tangentsOrZeros, axis: try a.attributes.singleAxis(default: 0, op: "concat"))
            },
            scalar: nil,
            examples: [OpExample([[2, 3], [1, 3]]), OpExample([[2, 1], [2, 2], [2, 3]], attributes: OpAttributes(axis: -1))]),
@@ -439,6 +573,9 @@ private let shapeRows: [OpRule] = [
            vjp: { a throws(TensorError) in
                try a.gradient.unstack(axis: try a.attributes.singleAxis(default: 0, op: "stack"))
            },
+           jvp: { a throws(TensorError) in
+               try Tensor.stack(a.tangentsOrZeros, axis: try a.attributes.singleAxis(default: 0, op: "stack"))
+           },
            scalar: nil,
            examples: [OpExample([[], [], []]), OpExample([[2], [2]], attributes: OpAttributes(axis: 1))]),
     OpRule(op: .index, name: "index", callName: nil, symbol: "[]", arity: .fixed(1), differentiable: [true],
@@ -446,6 +583,7 @@ private let shapeRows: [OpRule] = [
            doc: "x[i], x[i, j], x[:, j], x[a:b], x[a:b:step]: indexing and slicing as in NumPy; negative indices count from the end. The gradient flows back to the selected elements.",
            forward: { a throws(TensorError) in try a.inputs[0].indexed(a.attributes.index ?? []) },
            vjp: { a throws(TensorError) in [try a.x.scatterIndexed(a.attributes.index ?? [], values: a.gradient)] },
+           jvp: { a throws(TensorError) in try a.tangent.indexed(a.attributes.index ?? []) },
            scalar: nil,
            examples: [OpExample([[4, 3]], attributes: OpAttributes(index: [.index(1)])),
                       OpExample([[4, 3]], attributes: OpAttributes(index: [.all, .index(-1)])),
@@ -492,6 +630,13 @@ private let networkRows: [OpRule] = [
                let inner = try (try a.gradient * y).sum(axes: [axis], keepdims: true)
                return [try y * (try a.gradient - inner)]
            },
+           jvp: { a throws(TensorError) in
+               // dy = y * (dx - sum(y * dx))
+               let axis = try a.attributes.singleAxis(default: -1, op: "softmax")
+               let y = a.output
+               let inner = try (try y * a.tangent).sum(axes: [axis], keepdims: true)
+               return try y * (try a.tangent - inner)
+           },
            scalar: nil,
            examples: [OpExample([[2, 3]]), OpExample([[2, 3]], attributes: OpAttributes(axis: 0)), OpExample([[4]])]),
     OpRule(op: .logSoftmax, name: "log_softmax", callName: "log_softmax", symbol: nil, arity: .fixed(1), differentiable: [true],
@@ -503,6 +648,12 @@ private let networkRows: [OpRule] = [
                let total = try a.gradient.sum(axes: [axis], keepdims: true)
                let probabilities = a.output.map { exp($0) }
                return [try a.gradient - (try probabilities * total)]
+           },
+           jvp: { a throws(TensorError) in
+               // dy = dx - sum(softmax(x) * dx)
+               let axis = try a.attributes.singleAxis(default: -1, op: "log_softmax")
+               let probabilities = a.output.map { exp($0) }
+               return try a.tangent - (try (try probabilities * a.tangent).sum(axes: [axis], keepdims: true))
            },
            scalar: nil,
            examples: [OpExample([[2, 3]]), OpExample([[2, 3]], attributes: OpAttributes(axis: 0))]),
@@ -517,6 +668,19 @@ private let networkRows: [OpRule] = [
                let scale = 2 * (a.gradient.scalarValue ?? 0) / Double(Swift.max(difference.count, 1))
                let d = difference * scale
                return [d, a.wants(1) ? -d : nil]
+           },
+           jvp: { a throws(TensorError) in
+               // d mean((p - t)^2) = 2 · mean((p - t) · (dp - dt))
+               let difference = try a.inputs[0] - a.inputs[1]
+               let direction: Tensor
+               switch (a.tangents[0], a.tangents[1]) {
+               case (let dp?, let dt?): direction = try dp - dt
+               case (let dp?, nil): direction = dp
+               case (nil, let dt?): direction = -dt
+               case (nil, nil): direction = Tensor(0)
+               }
+               let total = try (try difference * direction).sum().scalarValue ?? 0
+               return Tensor(2 * total / Double(Swift.max(difference.count, 1)))
            },
            scalar: nil, examples: [OpExample([[4], [4]]), OpExample([[2, 3], [3]]), OpExample([[], []])]),
     OpRule(op: .crossEntropy, name: "cross_entropy", callName: "cross_entropy", symbol: nil, arity: .fixed(2), differentiable: [true, false],
@@ -539,6 +703,16 @@ private let networkRows: [OpRule] = [
                }
                return [probabilities, nil]
            },
+           jvp: { a throws(TensorError) in
+               // d loss = sum((softmax(logits) - one_hot(labels)) · d logits) / batch
+               let (batch, classes, labels) = try crossEntropyOperands(a.inputs[0], a.inputs[1])
+               var weights = try a.inputs[0].softmax(axis: -1)
+               weights.withUnsafeMutableScalars { p in
+                   for (row, label) in labels.enumerated() { p[row &* classes &+ label] -= 1 }
+               }
+               let total = try (try weights * a.tangent).sum().scalarValue ?? 0
+               return Tensor(total / Double(batch))
+           },
            scalar: nil,
            examples: [OpExample([[4, 3], [4]], domains: [.any, .classIndex(3)]),
                       OpExample([[3], []], domains: [.any, .classIndex(3)])]),
@@ -560,7 +734,7 @@ private let networkRows: [OpRule] = [
                }
                return out
            },
-           vjp: nil, scalar: nil, examples: []),
+           vjp: nil, jvp: nil, scalar: nil, examples: []),
 ]
 
 // MARK: - Sources
@@ -569,9 +743,9 @@ private let sourceRows: [OpRule] = [
     OpRule(op: .leaf, name: "leaf", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
            attributes: [], doc: "An input value; param(...) makes a trainable one.",
            forward: { _ throws(TensorError) in throw TensorError("a leaf has no forward computation") },
-           vjp: nil, scalar: nil, examples: []),
+           vjp: nil, jvp: nil, scalar: nil, examples: []),
     OpRule(op: .constant, name: "constant", callName: nil, symbol: nil, arity: .fixed(0), differentiable: [],
            attributes: [], doc: "A literal value that takes no gradient.",
            forward: { _ throws(TensorError) in throw TensorError("a constant has no forward computation") },
-           vjp: nil, scalar: nil, examples: []),
+           vjp: nil, jvp: nil, scalar: nil, examples: []),
 ]

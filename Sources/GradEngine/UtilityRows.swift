@@ -8,13 +8,14 @@ let utilityRows: [OpRule] = [
            attributes: [], doc: "identity: the value of its input, as a node of its own (what `b = a` makes).",
            forward: { a in a.inputs[0] },
            vjp: { a in [a.gradient] },
+           jvp: { a in a.tangents[0] ?? Tensor.zeros(like: a.output) },
            scalar: .unary(forward: identityForward, vjp: identityVJP),
            examples: [OpExample([[]]), OpExample([[2, 3]])]),
     OpRule(op: .argmax, name: "argmax", callName: "argmax", symbol: nil, arity: .fixed(1), differentiable: [false],
            attributes: [AttributeSpec("axis", .axis, default: "none (the flattened tensor)")],
            doc: "argmax(x, axis=): the index of the largest element (the first one on ties), over the flattened tensor or along an axis, as NumPy. Not differentiable.",
            forward: { a throws(TensorError) in try argmax(a.inputs[0], axis: a.attributes.axes?.first) },
-           vjp: nil, scalar: nil, examples: []),
+           vjp: nil, jvp: nil, scalar: nil, examples: []),
 ]
 
 private func identityForward(_ x: Double) -> Double { x }

@@ -13,6 +13,7 @@ extension Interpreter {
 
     mutating func assign(_ targets: [Identifier], value root: ExprID, statement: Statement, syntax: CellSyntax, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) {
         for target in targets { try Self.checkAssignable(target) }
+        let nodesBefore = graph.count
         let evaluated = try evaluate(root, statement: statement, syntax: syntax, context: context, outcome: &outcome)
         if targets.count > 1 {
             try destructure(targets, evaluated.value, at: syntax[root].span, context: context, outcome: &outcome)
@@ -39,7 +40,7 @@ extension Interpreter {
         let definition = Definition(name: target.name, body: body, sourceText: sourceText,
                                     dependencies: body.isExpression ? evaluated.dependencies : [],
                                     cellNumber: context.cellNumber, span: statement.span)
-        try define(definition, evaluatedNode: evaluated.value, context: context, outcome: &outcome)
+        try define(definition, evaluatedNode: evaluated.value, evaluatedSince: nodesBefore, context: context, outcome: &outcome)
     }
 
     /// `X, y = moons(100)`: each target becomes a leaf holding one of the returned tensors.
@@ -61,17 +62,23 @@ extension Interpreter {
 
     /// Binds a name. A new name just joins the graph; a redefinition rebuilds the graph from the
     /// definitions so everything downstream sees the new value (spreadsheet semantics).
-    mutating func define(_ definition: Definition, evaluatedNode: RuntimeValue, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) {
+    /// - Parameter nodesBefore: the graph's node count before the definition's expression was
+    ///   evaluated (its op nodes are the forward run's steps); nil: now.
+    mutating func define(_ definition: Definition, evaluatedNode: RuntimeValue, evaluatedSince nodesBefore: Int? = nil,
+                         context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) {
         let name = definition.name
         var recomputed: [String] = [name]
+        var evaluatedFrom = nodesBefore ?? graph.count
         if definitions[name] != nil {
             if let cycle = cyclePath(defining: name, dependencies: definition.dependencies) {
                 throw RuntimeError(RuntimeErrorID.cycle, "defining '\(name)' this way would make it depend on itself: \(cycle.joined(separator: " → "))",
                                    at: definition.span, fixIt: "use a new name, e.g. \(name)2 = ...")
             }
             recomputed += dependents(of: name)
+            changedNames.insert(name)
             definitions[name] = definition
             try rebuildGraph(context: context, redefined: name)
+            evaluatedFrom = 0
         } else {
             definitions[name] = definition
             definitionOrder.append(name)
@@ -88,7 +95,7 @@ extension Interpreter {
             guard let event = definitionEvent(changed) else { continue }
             if changed == name { outcome.definitions.append(event) }
         }
-        outcome.runs.append(forwardRun(target: name, names: recomputed))
+        outcome.runs.append(forwardRun(target: name, names: recomputed, steps: graph.opNodeCount(in: evaluatedFrom..<graph.count)))
         if let node = nodeOfName[name] {
             outcome.outputs.append(.value(label: name, graph.value(node)))
         }
@@ -125,13 +132,15 @@ extension Interpreter {
             leafValue: isLeaf ? graph.value(node) : nil)
     }
 
-    func forwardRun(target: String, names: [String]) -> RunEvent {
+    /// - Parameter steps: the op nodes evaluated (a rebuild after a redefinition evaluates all of them).
+    func forwardRun(target: String, names: [String], steps: Int) -> RunEvent {
         let nodes = names.compactMap { name -> NodeSnapshot? in
             guard let node = nodeOfName[name], let definition = definitions[name] else { return nil }
             return NodeSnapshot(name: name, value: graph.value(node), gradient: nil, isParam: definition.isParam, isLeaf: definition.isLeaf)
         }
         let loss = nodeOfName[target].flatMap { graph.scalar($0) }
-        return RunEvent(kind: .forward, target: target, step: nil, loss: loss, durationSeconds: 0, totalSteps: nil, nodes: nodes, settingsJSON: nil)
+        return RunEvent(kind: .forward, target: target, step: nil, loss: loss, durationSeconds: 0, totalSteps: nil, nodes: nodes, settingsJSON: nil,
+                        steps: steps)
     }
 }
 

@@ -3,17 +3,19 @@ import GradLang
 import GradTensor
 
 extension Interpreter {
-    /// Runs a backward pass from `target`, remembers each named node's gradient for `.grad`,
-    /// and describes the pass as a run for the history.
-    mutating func backwardRun(from target: NodeID, label: String, at span: SourceSpan, context: ExecutionContext) throws(RuntimeError) -> (event: RunEvent, warnings: [CellOutput]) {
+    /// Runs a backward pass from `target`: each named node's gradient, and the pass described
+    /// as a run for the history.
+    mutating func backwardRun(from target: NodeID, label: String, at span: SourceSpan, context: ExecutionContext) throws(RuntimeError) -> (event: RunEvent, warnings: [CellOutput], gradients: [String: Tensor]) {
         let started = context.now()
-        let gradients = try backwardPass(from: target, at: span)
+        // Always a pass of its own (a run records the work it did), never the cached one.
+        let gradients = try backwardPass(from: target, at: span, reuse: false)
         let duration = context.now() - started
         var snapshots: [NodeSnapshot] = []
         var reachedParam = false
+        var byName: [String: Tensor] = [:]
         for (name, node) in namedNodes {
             guard let gradient = gradients[node], let definition = definitions[name] else { continue }
-            latestGradients[name] = gradient
+            byName[name] = gradient
             reachedParam = reachedParam || definition.isParam
             snapshots.append(NodeSnapshot(name: name, value: graph.value(node), gradient: gradient, isParam: definition.isParam, isLeaf: definition.isLeaf))
         }
@@ -25,12 +27,13 @@ extension Interpreter {
             warnings.append(.warning("warning: the gradient d\(label)/d\(bad.name) is not finite (NaN or ±Inf): check the ops between \(bad.name) and \(label)"))
         }
         let event = RunEvent(kind: .backward, target: label, step: nil, loss: graph.scalar(target), durationSeconds: duration,
-                             totalSteps: nil, nodes: snapshots, settingsJSON: nil)
-        return (event, warnings)
+                             totalSteps: nil, nodes: snapshots, settingsJSON: nil, steps: graph.steps(of: gradients))
+        return (event, warnings, byName)
     }
 
-    mutating func backwardPass(from target: NodeID, at span: SourceSpan) throws(RuntimeError) -> Gradients {
-        if let latest = latestBackward, latest.target == target, latest.valuesVersion == valuesVersion {
+    /// - Parameter reuse: return the latest pass from `target` when the values have not changed since.
+    mutating func backwardPass(from target: NodeID, at span: SourceSpan, reuse: Bool = true) throws(RuntimeError) -> Gradients {
+        if reuse, let latest = latestBackward, latest.target == target, latest.valuesVersion == valuesVersion {
             return latest.gradients
         }
         guard graph.shape(target).reduce(1, *) == 1 else {
@@ -51,7 +54,7 @@ extension Interpreter {
     /// differentiate through a named node built from one.
     func checkNoGradientUse(beneath target: NodeID, statementUsesGrad: Bool, at span: SourceSpan) throws(RuntimeError) {
         if statementUsesGrad {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "grad(...) is not differentiable in this version", at: span,
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "grad(...) and jvp(...) are not differentiable in this version", at: span,
                                fixIt: "differentiate the original expression instead")
         }
         var stack = [target]
@@ -62,7 +65,7 @@ extension Interpreter {
             guard seen.insert(node).inserted else { continue }
             if let name = nameOfNode[node], namesUsingGrad.contains(name) {
                 throw RuntimeError(RuntimeErrorID.notDifferentiable,
-                                   "this depends on '\(name)', which is computed with grad(...); grad is not differentiable in this version",
+                                   "this depends on '\(name)', which is computed with grad(...) or jvp(...); they are not differentiable in this version",
                                    at: span, fixIt: "differentiate the original expression instead of \(name)")
             }
             stack.append(contentsOf: graph.inputs(node))
@@ -87,11 +90,11 @@ extension Interpreter {
 }
 
 extension Definition {
-    /// Whether the definition calls `grad(...)` anywhere in its expression.
+    /// Whether the definition calls `grad(...)` or `jvp(...)` anywhere in its expression.
     var usesGrad: Bool {
         guard case .expression(let syntax, _, let range) = body else { return false }
         for index in range {
-            if case .call(let callee, _, _) = syntax[ExprID(index: Int32(index))].kind, callee == "grad" { return true }
+            if case .call(let callee, _, _) = syntax[ExprID(index: Int32(index))].kind, callee == "grad" || callee == "jvp" { return true }
         }
         return false
     }

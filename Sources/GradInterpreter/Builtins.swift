@@ -12,11 +12,12 @@ enum Builtins {
 
     static let functions: [String: Doc] = [
         "param": Doc(usage: "w = param(expr)", summary: "Evaluate expr once and make the result a trainable leaf: only params are changed by train."),
-        "grad": Doc(usage: "grad(J, x)", summary: "dJ/dx as a value, from the latest backward pass from J (run afresh if the graph changed). Not differentiable itself."),
+        "grad": Doc(usage: "grad(J, x, mode=\"reverse\"|\"forward\")", summary: "dJ/dx as a value. Reverse mode (the default) takes it from the latest backward pass from J (run afresh if the graph changed); mode=\"forward\" makes one forward-mode pass per element of x instead (the same numbers to a few ulps, at p times the cost). Not differentiable itself."),
+        "jvp": Doc(usage: "jvp(J, x, v)", summary: "The directional derivative of J along v at x (forward mode: dJ/dx · v in one pass, left to right), shaped like J; v has x's shape or broadcasts to it. Not differentiable itself."),
         "train": Doc(usage: "train(J, steps=100, lr=0.1, optimizer=\"sgd\"|\"momentum\"|\"adam\", momentum=0.9, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, lr_end=lr, checkpoint_every=100)",
                      summary: "Minimise the scalar J over every param it depends on: forward, backward, update, `steps` times; each step is recorded as a run (every param's value and gradient in full, with the optimizer state, at the first, the last and every checkpoint_every-th step; summaries in between, which replay recovers exactly). Ctrl-C stops after the current step."),
         "print": Doc(usage: "print(values...)", summary: "Write values and strings to standard output, separated by spaces."),
-        "gradcheck": Doc(usage: "gradcheck(J, eps=1e-6)", summary: "Compare the backward pass with central finite differences for every param of J and report the worst relative error."),
+        "gradcheck": Doc(usage: "gradcheck(J, eps=1e-6)", summary: "Compare the backward pass with central finite differences for every param J depends on (two forward passes per element) and report the worst relative error and the passes made."),
         "zeros": Doc(usage: "zeros(shape...)", summary: "A tensor of zeros, e.g. zeros(2, 3)."),
         "ones": Doc(usage: "ones(shape...)", summary: "A tensor of ones."),
         "full": Doc(usage: "full(shape..., value=v)", summary: "A tensor filled with v."),
@@ -64,9 +65,10 @@ extension Interpreter {
             switch call.callee {
             case "param": return try callParam(call)
             case "grad": return try callGrad(call, context: context, outcome: &outcome)
+            case "jvp": return try callJVP(call, context: context, outcome: &outcome)
             case "train": return try callTrain(call, context: context, outcome: &outcome)
             case "print": return try callPrint(call, outcome: &outcome)
-            case "gradcheck": return try callGradcheck(call, outcome: &outcome)
+            case "gradcheck": return try callGradcheck(call, context: context, outcome: &outcome)
             case "zeros", "ones", "full", "eye", "arange", "linspace", "randn", "rand":
                 return .constant(try construct(call))
             case "moons", "blobs": return try dataset(call)
@@ -89,7 +91,7 @@ extension Interpreter {
     }
 
     private mutating func callGrad(_ call: Call, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
-        try call.checkKeywords([])
+        try call.checkKeywords(["mode"])
         try call.checkPositionalCount(2...2, usage: "grad(J, w)")
         let targetArgument = call.positional[0], inputArgument = call.positional[1]
         guard case .node(let target) = targetArgument.value else {
@@ -100,14 +102,26 @@ extension Interpreter {
                                fixIt: "name it first, e.g. w = param(2), then grad(J, w)")
         }
         try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
+        if try differentiationMode(call) == .forward {
+            return try forwardModeGrad(of: target, withRespectTo: input, call: call, context: context, outcome: &outcome)
+        }
+        let gradients = try freshBackward(from: target, at: targetArgument.span, context: context, outcome: &outcome)
+        return .constant(gradients[input] ?? Tensor.zeros(like: graph.value(input)))
+    }
+
+    /// The latest backward pass from `target` if the values are unchanged since, else a new
+    /// one, recorded as a backward run.
+    mutating func freshBackward(from target: NodeID, at span: SourceSpan, context: ExecutionContext,
+                                outcome: inout StatementOutcome) throws(RuntimeError) -> Gradients {
         let isFresh = latestBackward.map { $0.target == target && $0.valuesVersion == valuesVersion } ?? false
         if !isFresh {
-            let label = name(of: target) ?? "J"
-            let run = try backwardRun(from: target, label: label, at: targetArgument.span, context: context)
+            // An unnamed loss is labelled by its node id, as train() labels it.
+            let label = name(of: target) ?? String(describing: target)
+            let run = try backwardRun(from: target, label: label, at: span, context: context)
+            follow(node: target, label: label, expression: nil, gradients: run.gradients)
             outcome.runs.append(run.event)
         }
-        let gradients = try backwardPass(from: target, at: targetArgument.span)
-        return .constant(gradients[input] ?? Tensor.zeros(like: graph.value(input)))
+        return try backwardPass(from: target, at: span)
     }
 
     private func callPrint(_ call: Call, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
@@ -125,21 +139,44 @@ extension Interpreter {
         return .nothing
     }
 
-    private mutating func callGradcheck(_ call: Call, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
+    /// `gradcheck(J)`: the backward pass from J (the latest, or a new recorded one) against
+    /// central finite differences for every param J depends on, recorded as a gradcheck run
+    /// whose steps are the finite differences' node evaluations.
+    private mutating func callGradcheck(_ call: Call, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
         try call.checkKeywords(["eps"])
         try call.checkPositionalCount(1...1, usage: "gradcheck(J)")
-        guard case .node(let target) = call.positional[0].value else {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "gradcheck needs a node that depends on params", at: call.positional[0].span)
+        let targetArgument = call.positional[0]
+        guard case .node(let target) = targetArgument.value else {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "gradcheck needs a node that depends on params", at: targetArgument.span)
         }
         let epsilon = try call.keyword("eps").map { (argument: CallArgument) throws(RuntimeError) -> Double in try number(argument, "eps") } ?? 1e-6
-        let params = namedNodes.filter { definitions[$0.name]?.isParam ?? false }.map(\.node)
+        guard epsilon > 0, epsilon.isFinite else {
+            throw RuntimeError(RuntimeErrorID.badArguments, "eps must be a positive number, got \(formatScalar(epsilon))", at: call.keyword("eps")?.span ?? call.span)
+        }
+        guard graph.shape(target).reduce(1, *) == 1 else {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "gradcheck needs a scalar, but this has shape \(formatShape(graph.shape(target)))",
+                               at: targetArgument.span, fixIt: "reduce it first, e.g. sum(...) or mean(...)")
+        }
+        try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
+        let gradients = try freshBackward(from: target, at: targetArgument.span, context: context, outcome: &outcome)
+        let params = graph.params(of: target)
+        let started = context.now()
+        let report: GradcheckReport
         do {
-            let report = try graph.gradcheck(target: target, params: params, epsilon: epsilon)
-            outcome.outputs.append(.rich(RichOutput(plain: gradcheckText(report))))
-            return .constant(Tensor(report.maxRelativeError))
+            report = try graph.gradcheck(target: target, params: params, epsilon: epsilon, gradients: gradients)
         } catch {
             throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span)
         }
+        let label = name(of: target) ?? "J"
+        let snapshots = report.params.compactMap { result -> NodeSnapshot? in
+            guard let name = name(of: result.param) else { return nil }
+            return NodeSnapshot(name: name, value: graph.value(result.param), gradient: result.numeric, isParam: true, isLeaf: true)
+        }
+        outcome.runs.append(RunEvent(kind: .gradcheck, target: label, step: nil, loss: graph.scalar(target),
+                                     durationSeconds: context.now() - started, totalSteps: nil, nodes: snapshots,
+                                     settingsJSON: nil, steps: report.evaluations))
+        outcome.outputs.append(.rich(RichOutput(plain: gradcheckText(report, target: label))))
+        return .constant(Tensor(report.maxRelativeError))
     }
 
     private func construct(_ call: Call) throws -> Tensor {
@@ -199,13 +236,22 @@ extension Interpreter {
 }
 
 extension Interpreter {
-    func gradcheckText(_ report: GradcheckReport) -> String {
-        var lines = ["gradcheck: worst relative error \(formatScalar(report.maxRelativeError)) (central differences, eps \(formatScalar(report.epsilon)))"]
+    func gradcheckText(_ report: GradcheckReport, target: String) -> String {
+        let elements = report.params.reduce(0) { $0 + $1.numeric.count }
+        let paramWord = report.params.count == 1 ? "param" : "params"
+        var lines = ["gradcheck \(target): \(report.params.count) \(paramWord) (\(CountText.grouped(elements)) element\(elements == 1 ? "" : "s")), "
+                        + "\(CountText.grouped(report.forwardPasses)) forward pass\(report.forwardPasses == 1 ? "" : "es") "
+                        + "(\(CountText.grouped(report.evaluations)) node evaluations) of central differences, eps \(formatScalar(report.epsilon))",
+                     "  worst relative error \(formatScalar(report.maxRelativeError))"]
         for result in report.params {
             let label = name(of: result.param) ?? String(describing: result.param)
             lines.append("  \(label): max relative error \(formatScalar(result.maxRelativeError)), max absolute error \(formatScalar(result.maxAbsoluteError))")
         }
-        lines.append(report.passed() ? "  ok: the backward pass agrees with finite differences" : "  MISMATCH: the backward pass disagrees with finite differences")
+        if report.params.isEmpty {
+            lines.append("  \(target) depends on no param: nothing to check")
+        } else {
+            lines.append(report.passed() ? "  ok: the backward pass agrees with finite differences" : "  MISMATCH: the backward pass disagrees with finite differences")
+        }
         return lines.joined(separator: "\n")
     }
 }

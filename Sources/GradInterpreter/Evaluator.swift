@@ -7,7 +7,7 @@ struct Evaluated {
     var value: RuntimeValue
     /// Named nodes the expression mentions, in order of first mention.
     var dependencies: [String]
-    /// Whether `grad(...)` was called: such a value may not be differentiated (SPEC §1).
+    /// Whether `grad(...)` or `jvp(...)` was called: such a value may not be differentiated (SPEC §1).
     var usesGrad: Bool
     /// Whether the whole expression is `param(...)`: the definition is then a trainable leaf.
     var isParamDefinition: Bool
@@ -30,6 +30,7 @@ extension Interpreter {
         var dependencies: [String] = []
         var seen = Set<String>()
         var usesGrad = false
+        let sequences = sequenceArguments(in: first...last, syntax: syntax)
 
         func result(_ id: ExprID) throws(RuntimeError) -> RuntimeValue {
             let offset = Int(id.index) - first
@@ -39,11 +40,21 @@ extension Interpreter {
             return value
         }
 
+        let transposedOperands = matmulOperandsReadTransposed(first...last, syntax: syntax)
         for position in first...last {
             let id = ExprID(index: Int32(position))
             let expr = syntax[id]
             let value: RuntimeValue
             switch expr.kind {
+            case .attribute(let base, _, _) where transposedOperands.contains(id):
+                // `.T` of a matmul operand: the product reads it transposed (see below).
+                value = try result(base)
+            case .binary(.matmul, let lhs, let rhs):
+                let left = try result(lhs), right = try result(rhs)
+                let attributes = OpAttributes(
+                    transposeLeft: transposedOperands.contains(lhs) && (shapeOf(left)?.count ?? 0) >= 2,
+                    transposeRight: transposedOperands.contains(rhs) && (shapeOf(right)?.count ?? 0) >= 2)
+                value = try applyOp(.matmul, [(left, syntax[lhs].span), (right, syntax[rhs].span)], attributes: attributes, at: expr.span)
             case .number(let number):
                 value = .constant(Tensor(number))
             case .string(let text):
@@ -53,6 +64,9 @@ extension Interpreter {
             case .name(let name):
                 value = try lookup(name, at: expr.span)
                 if seen.insert(name).inserted { dependencies.append(name) }
+            case .list where sequences.contains(position):
+                // Expanded into the call's arguments below, never stacked.
+                value = .nothing
             case .list(let items):
                 value = try listValue(try items.map { item throws(RuntimeError) in (try result(item), syntax[item].span) }, at: expr.span)
             case .negate(let operand):
@@ -60,10 +74,18 @@ extension Interpreter {
             case .binary(let op, let lhs, let rhs):
                 value = try applyOp(OpCode(binary: op), [(try result(lhs), syntax[lhs].span), (try result(rhs), syntax[rhs].span)], at: expr.span)
             case .call(let callee, let calleeSpan, let arguments):
-                let evaluatedArguments = try arguments.map { argument throws(RuntimeError) in
-                    CallArgument(label: argument.label, labelSpan: argument.labelSpan, value: try result(argument.value), span: syntax[argument.value].span)
+                var evaluatedArguments: [CallArgument] = []
+                for argument in arguments {
+                    if sequences.contains(Int(argument.value.index)), case .list(let items) = syntax[argument.value].kind {
+                        for item in items {
+                            evaluatedArguments.append(CallArgument(label: nil, labelSpan: nil, value: try result(item), span: syntax[item].span))
+                        }
+                    } else {
+                        evaluatedArguments.append(CallArgument(label: argument.label, labelSpan: argument.labelSpan,
+                                                               value: try result(argument.value), span: syntax[argument.value].span))
+                    }
                 }
-                if callee == "grad" { usesGrad = true }
+                if callee == "grad" || callee == "jvp" { usesGrad = true }
                 let call = Call(callee: callee, calleeSpan: calleeSpan, arguments: evaluatedArguments, span: expr.span)
                 value = try callBuiltin(call, context: context, outcome: &outcome)
             case .index(let base, let components):
@@ -80,6 +102,37 @@ extension Interpreter {
             isParamDefinition = false
         }
         return Evaluated(value: try result(root), dependencies: dependencies, usesGrad: usesGrad, isParamDefinition: isParamDefinition)
+    }
+
+    /// The `x.T` operands of `@` in these expressions. `a @ b.T` is built as one matmul that
+    /// reads `b` transposed (BLAS's `transb`), not as a transpose node whose copy of `b` would be
+    /// made again after every update of `b`; the product's value and gradients are the same.
+    func matmulOperandsReadTransposed(_ positions: ClosedRange<Int>, syntax: CellSyntax) -> Set<ExprID> {
+        var operands = Set<ExprID>()
+        guard arithmeticRevision >= 1 else { return operands }
+        for position in positions {
+            guard case .binary(.matmul, let lhs, let rhs) = syntax[ExprID(index: Int32(position))].kind else { continue }
+            for operand in [lhs, rhs] {
+                if case .attribute(_, "T", _) = syntax[operand].kind { operands.insert(operand) }
+            }
+        }
+        return operands
+    }
+
+    /// The list literals written as the one positional argument of `concat` or `stack`
+    /// (`concat([a, b], axis=1)`, as NumPy and PyTorch take a sequence): they are the call's
+    /// tensors, not a list value, so their elements may differ in shape.
+    func sequenceArguments(in range: ClosedRange<Int>, syntax: CellSyntax) -> Set<Int> {
+        var sequences = Set<Int>()
+        for position in range {
+            guard case .call(let callee, _, let arguments) = syntax[ExprID(index: Int32(position))].kind,
+                  callee == "concat" || callee == "stack" else { continue }
+            let positional = arguments.filter { $0.label == nil }
+            if positional.count == 1, case .list = syntax[positional[0].value].kind {
+                sequences.insert(Int(positional[0].value.index))
+            }
+        }
+        return sequences
     }
 
     func lookup(_ name: String, at span: SourceSpan) throws(RuntimeError) -> RuntimeValue {

@@ -52,7 +52,10 @@ extension Interpreter {
             guard case .name(let baseName) = syntax[base].kind else {
                 throw RuntimeError(RuntimeErrorID.noGradient, ".grad is the gradient of a named node, e.g. w.grad", at: nameSpan)
             }
-            guard let gradient = latestGradients[baseName] else {
+            guard let gradient = gradient(of: baseName) else {
+                if let reason = missingGradientReason(of: baseName) {
+                    throw RuntimeError(RuntimeErrorID.noGradient, "\(baseName) has no gradient now: \(reason)", at: nameSpan)
+                }
                 let fix = definitions.values.contains(where: \.isParam)
                     ? "run a backward pass first, e.g. `backward J` for a loss J that depends on \(baseName)"
                     : "run `backward J` first for a scalar J that depends on \(baseName)"

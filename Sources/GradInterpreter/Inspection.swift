@@ -16,12 +16,14 @@ public struct NodeSummary: Sendable {
 }
 
 extension Interpreter {
-    public func summary(of name: String) -> NodeSummary? {
+    /// - Parameter shownGradients: the gradients to report (`%graph J` shows J's own); by
+    ///   default each node's latest, as `.grad`.
+    public func summary(of name: String, shownGradients: [String: Tensor]? = nil) -> NodeSummary? {
         guard let definition = definitions[name], let node = nodeOfName[name] else { return nil }
         let op = definition.isLeaf ? (definition.isParam ? "param" : "leaf") : graph.op(node).rule.name
         return NodeSummary(name: name, op: op, inputs: definition.dependencies, shape: graph.shape(node), isParam: definition.isParam,
                            expression: definition.sourceText, cellNumber: definition.cellNumber, value: graph.value(node),
-                           gradient: latestGradients[name])
+                           gradient: shownGradients.map { $0[name] } ?? gradient(of: name))
     }
 
     public var summaries: [NodeSummary] { definitionOrder.compactMap { summary(of: $0) } }
@@ -37,7 +39,8 @@ extension Interpreter {
                 "  shape:      \(formatShape(node.shape))",
                 "  value:      \(displayValue(node.value))",
             ]
-            lines.append("  gradient:   \(node.gradient.map(displayValue) ?? "(none yet: run backward on a loss that depends on \(name))")")
+            let missing = missingGradientReason(of: name).map { "(none now: \($0))" } ?? "(none yet: run backward on a loss that depends on \(name))"
+            lines.append("  gradient:   \(node.gradient.map(displayValue) ?? missing)")
             return lines.joined(separator: "\n")
         }
         return Builtins.documentation(of: name)
@@ -49,17 +52,20 @@ extension Interpreter {
     /// `%graph J` as text: one line per named node J depends on, inputs first.
     public func graphText(of name: String) -> String? {
         guard nodeOfName[name] != nil else { return nil }
-        return namedAncestors(of: name).compactMap { summary(of: $0) }.map { node in
+        let shown = gradients(shownWith: name)
+        return namedAncestors(of: name).compactMap { summary(of: $0, shownGradients: shown) }.map { node in
             let definition = node.expression.isEmpty ? displayValue(node.value) : node.expression
             let kind = node.isParam ? "param" : node.op
-            return "\(node.name) = \(definition)    [\(kind), shape \(formatShape(node.shape)), value \(displayValue(node.value))]"
+            let gradient = node.gradient.map { ", grad \(displayValue($0))" } ?? ""
+            return "\(node.name) = \(definition)    [\(kind), shape \(formatShape(node.shape)), value \(displayValue(node.value))\(gradient)]"
         }.joined(separator: "\n")
     }
 
     /// `%graph J` as Graphviz DOT: named nodes as boxes (params highlighted), edges input → use.
     public func graphDOT(of name: String) -> String? {
         guard nodeOfName[name] != nil else { return nil }
-        let nodes = namedAncestors(of: name).compactMap { summary(of: $0) }
+        let shown = gradients(shownWith: name)
+        let nodes = namedAncestors(of: name).compactMap { summary(of: $0, shownGradients: shown) }
         var lines = ["digraph \"\(dotEscape(name))\" {", "  rankdir=LR;", "  node [shape=record, fontname=\"Helvetica\"];"]
         for node in nodes {
             let label = "{ \(node.name) | \(node.expression.isEmpty ? node.op : node.expression) | value \(displayValue(node.value))"

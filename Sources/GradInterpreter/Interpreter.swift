@@ -12,12 +12,25 @@ public struct Interpreter: Sendable {
     public internal(set) var definitionOrder: [String] = []
     public internal(set) var nodeOfName: [String: NodeID] = [:]
     var nameOfNode: [NodeID: String] = [:]
-    /// Each name's gradient from the latest backward pass that reached it (`w.grad`).
-    public internal(set) var latestGradients: [String: Tensor] = [:]
+    /// The losses whose gradients the notebook keeps current, oldest request first
+    /// (GradientTargets.swift).
+    var gradientTargets: [GradientTarget] = []
+    /// Names the running statement redefined or whose values it moved (params after `train`).
+    var changedNames: Set<String> = []
+    /// Bumped when the graph is rebuilt, which gives every node a new id.
+    var graphGeneration = 0
     /// The latest backward pass, reused by `grad(J, x)` while the graph's values are unchanged.
     var latestBackward: (target: NodeID, valuesVersion: Int, gradients: Gradients)?
     /// Bumped whenever existing node values may change (rebuilds, training updates).
     var valuesVersion = 0
+
+    /// The revision of this interpreter's arithmetic that a session records, so a replay
+    /// computes a stored run the way it was computed: 1 = `a @ b.T` reads `b` transposed in
+    /// place (revision 0 copied the transpose first; BLAS may round the two differently).
+    public static let engineRevision = 1
+    /// The revision this interpreter computes with: a replay of a run recorded by an older
+    /// revision sets it to that revision.
+    public var arithmeticRevision = Interpreter.engineRevision
 
     public init() {}
 
@@ -35,6 +48,7 @@ public struct Interpreter: Sendable {
     private mutating func run(_ statement: Statement, in syntax: CellSyntax, context: ExecutionContext) throws(RuntimeError) -> StatementOutcome {
         var outcome = StatementOutcome()
         let nodesBefore = graph.count
+        changedNames = []
         switch statement.kind {
         case .assign(let targets, let value):
             try assign(targets, value: value, statement: statement, syntax: syntax, context: context, outcome: &outcome)
@@ -66,6 +80,7 @@ public struct Interpreter: Sendable {
             }
             try checkNoGradientUse(beneath: target, statementUsesGrad: evaluated.usesGrad, at: syntax[root].span)
             let run = try backwardRun(from: target, label: targetText, at: syntax[root].span, context: context)
+            follow(node: target, label: targetText, expression: targetText, gradients: run.gradients)
             outcome.runs.append(run.event)
             outcome.outputs.append(contentsOf: run.warnings)
         case .lineMagic, .cellMagic, .inspect:
@@ -73,6 +88,7 @@ public struct Interpreter: Sendable {
             throw RuntimeError(RuntimeErrorID.badArguments, "magics are run by the session, not the interpreter", at: statement.span)
         }
         outcome.outputs.append(contentsOf: nonFiniteWarnings(createdFrom: nodesBefore))
+        refreshGradients(context: context, outcome: &outcome)
         return outcome
     }
 }

@@ -81,6 +81,7 @@ extension Interpreter {
         nameOfNode = [:]
         latestBackward = nil
         valuesVersion &+= 1
+        graphGeneration &+= 1
         for name in topologicalOrder() {
             guard let definition = definitions[name] else { continue }
             switch definition.body {

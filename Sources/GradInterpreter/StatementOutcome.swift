@@ -1,4 +1,5 @@
 import GradLang
+import GradPlot
 import GradTensor
 
 /// Something a statement shows the user. Front ends decide how (terminal text, Jupyter MIME).
@@ -18,11 +19,43 @@ public struct RichOutput: Sendable, Equatable {
     public var plain: String
     public var html: String?
     public var svg: String?
+    /// A chart that a terminal draws at its own width and colours; `plain` holds it drawn
+    /// at 80 columns without colour (Jupyter's `text/plain`, the stored outputs).
+    public var chart: TerminalChart?
 
     public init(plain: String, html: String? = nil, svg: String? = nil) {
         self.plain = plain
         self.html = html
         self.svg = svg
+    }
+
+    /// A chart shown as an SVG where the front end can, and as terminal text elsewhere.
+    public init(chart: TerminalChart) {
+        self.init(plain: chart.text(width: TextChart.defaultWidth, colors: false), svg: SVGChart.render(chart.chart))
+        self.chart = chart
+    }
+
+    /// What a terminal `width` columns wide shows.
+    public func terminalText(width: Int, colors: Bool) -> String {
+        chart?.text(width: width, colors: colors) ?? plain
+    }
+}
+
+/// A chart with the lines of text that introduce it, drawn for a terminal.
+public struct TerminalChart: Sendable, Equatable {
+    public var heading: String?
+    public var chart: Chart
+    public var plotRows: Int
+
+    public init(heading: String? = nil, chart: Chart, plotRows: Int = 12) {
+        self.heading = heading
+        self.chart = chart
+        self.plotRows = plotRows
+    }
+
+    public func text(width: Int, colors: Bool) -> String {
+        let drawing = TextChart.render(chart, width: width, plotRows: plotRows, colors: colors)
+        return heading.map { $0 + "\n" + drawing } ?? drawing
     }
 }
 
@@ -41,6 +74,10 @@ public struct DefinitionEvent: Sendable {
 
 public enum RunKind: String, Sendable {
     case forward, backward, train, replay
+    /// Forward-mode differentiation: `jvp(...)` (one pass) or `grad(..., mode="forward")`.
+    case forwardMode = "forward_mode"
+    /// `gradcheck(J)`'s finite differences.
+    case gradcheck
 }
 
 /// A named node's value (and gradient, after a backward pass) at the moment of a run.
@@ -64,26 +101,13 @@ public struct RunEvent: Sendable {
     public var nodes: [NodeSnapshot]
     /// Optimizer settings of a training step, as JSON, for the database.
     public var settingsJSON: String?
+    /// Node evaluations the run made (README: "Steps"); nil where not counted.
+    public var steps: Int? = nil
     /// Training steps: the optimizer's state before this step's update, which a checkpoint
     /// of the step stores.
-    public var optimizerState: NamedOptimizerState?
+    public var optimizerState: NamedOptimizerState? = nil
     /// Training steps: `train(..., checkpoint_every=K)`, when given.
-    public var checkpointEvery: Int?
-
-    public init(kind: RunKind, target: String, step: Int?, loss: Double?, durationSeconds: Double, totalSteps: Int?,
-                nodes: [NodeSnapshot], settingsJSON: String?, optimizerState: NamedOptimizerState? = nil,
-                checkpointEvery: Int? = nil) {
-        self.kind = kind
-        self.target = target
-        self.step = step
-        self.loss = loss
-        self.durationSeconds = durationSeconds
-        self.totalSteps = totalSteps
-        self.nodes = nodes
-        self.settingsJSON = settingsJSON
-        self.optimizerState = optimizerState
-        self.checkpointEvery = checkpointEvery
-    }
+    public var checkpointEvery: Int? = nil
 }
 
 /// What one statement did: its outputs, the definitions it made and the runs it performed.

@@ -59,11 +59,8 @@ extension Interpreter {
             let done: TrainingLoop.Step
             do { done = try loop.backward(in: self) } catch { throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span) }
             losses.append(done.loss)
-            if step == steps - 1 {
-                for snapshot in done.nodes { latestGradients[snapshot.name] = snapshot.gradient }
-            }
             let event = RunEvent(kind: .train, target: label, step: step, loss: done.loss, durationSeconds: context.now() - stepStarted,
-                                 totalSteps: steps, nodes: done.nodes, settingsJSON: settingsJSON,
+                                 totalSteps: steps, nodes: done.nodes, settingsJSON: settingsJSON, steps: done.steps,
                                  optimizerState: done.optimizerState, checkpointEvery: checkpointEvery)
             do { try context.recordTrainingStep(event) } catch {
                 throw RuntimeError(RuntimeErrorID.io, "train stopped at step \(step): the run history could not be written: \(error)", at: call.span)
@@ -81,12 +78,15 @@ extension Interpreter {
         for (name, node) in namedNodes where definitions[name]?.isParam == true {
             definitions[name]?.body = .leaf(graph.value(node), isParam: true)
         }
+        // The last step's gradients predate its update: `.grad` shows the gradients at the
+        // trained values, computed when the statement ends (GradientTargets.swift).
+        followAfterStatement(node: target, label: label)
+        changedNames.formUnion(params.compactMap { name(of: $0) })
         let elapsed = context.now() - started
         context.reportProgress(TrainingProgress(target: label, step: losses.count, totalSteps: steps, loss: losses.last ?? .nan,
                                                 elapsedSeconds: elapsed, finished: true))
         outcome.interrupted = interrupted
-        outcome.outputs.append(.rich(RichOutput(plain: TrainingSummary.text(target: label, losses: losses, steps: steps, interrupted: interrupted, seconds: elapsed),
-                                                svg: TrainingSummary.lossCurveSVG(losses))))
+        outcome.outputs.append(.rich(TrainingSummary.output(target: label, losses: losses, steps: steps, interrupted: interrupted, seconds: elapsed)))
         return .nothing
     }
 }

@@ -17,11 +17,17 @@ public struct TrainingLoop: Sendable {
     /// The named nodes the loss depends on, recorded at each step.
     let names: [String]
     public private(set) var optimizer: Optimizer
+    /// Nodes the previous update's forward pass re-evaluated (0 before the first step, whose
+    /// values come from the definitions).
+    private var forwardEvaluations = 0
 
     /// One step's backward pass, before its update.
     public struct Step: Sendable {
         public var loss: Double
         public var nodes: [NodeSnapshot]
+        /// The step's steps (README: "Steps"): the forward re-evaluation that gave its loss
+        /// plus its backward pass.
+        public var steps: Int
         /// The optimizer's state before this step's update: with the params' values of
         /// `nodes`, what it takes to continue exactly from this step.
         public var optimizerState: NamedOptimizerState
@@ -45,14 +51,14 @@ public struct TrainingLoop: Sendable {
             return NodeSnapshot(name: name, value: graph.value(node), gradient: gradients[node], isParam: definition.isParam,
                                 isLeaf: definition.isLeaf)
         }
-        return Step(loss: graph.scalar(target) ?? .nan, nodes: snapshots,
+        return Step(loss: graph.scalar(target) ?? .nan, nodes: snapshots, steps: forwardEvaluations + graph.steps(of: gradients),
                     optimizerState: NamedOptimizerState(optimizer.state, names: interpreter.nameOfNode), gradients: gradients)
     }
 
     /// Applies `step`'s update to the params and recomputes what depends on them.
     public mutating func update(_ step: Step, in interpreter: inout Interpreter) throws(EngineError) {
         try optimizer.step(graph: &interpreter.graph, params: params, gradients: step.gradients)
-        try interpreter.graph.recomputeForward(changed: params)
+        forwardEvaluations = try interpreter.graph.recomputeForward(changed: params)
         interpreter.valuesVersion &+= 1
         interpreter.latestBackward = nil
     }

@@ -12,6 +12,10 @@ public struct JupyterMessage: Sendable, Equatable {
     public var content: [String: JSONValue]
     /// Extra binary frames after content; they are not signed.
     public var buffers: [[UInt8]]
+    /// The first byte of the content frame that is not UTF-8, if any: its strings read such
+    /// bytes as U+FFFD, so a cell with them is refused rather than run (a Python client can
+    /// send them: jupyter_client encodes with `surrogateescape`).
+    public var invalidUTF8Byte: UInt8? = nil
 
     public var msgID: String { header["msg_id"]?.stringValue ?? "" }
     public var msgType: String { header["msg_type"]?.stringValue ?? "" }

@@ -76,6 +76,8 @@ public struct MessageCodec: Sendable {
             guard let object = value.objectValue else { return .failure(.malformed(part: name, reason: "not an object")) }
             objects.append(object)
         }
+        let contentBytes = signed[3]
+        let invalidUTF8Byte = NotUTF8Cell.firstInvalidByte(in: contentBytes)
         let header = objects[0]
         guard header["msg_type"]?.stringValue != nil else { return .failure(.malformed(part: "header", reason: "no msg_type")) }
         guard header["msg_id"]?.stringValue != nil else { return .failure(.malformed(part: "header", reason: "no msg_id")) }
@@ -86,7 +88,8 @@ public struct MessageCodec: Sendable {
             parentHeader: objects[1],
             metadata: objects[2],
             content: objects[3],
-            buffers: Array(frames[(delimiter + 6)...])
+            buffers: Array(frames[(delimiter + 6)...]),
+            invalidUTF8Byte: invalidUTF8Byte
         ))
     }
 

@@ -78,6 +78,20 @@ public final class ShellDispatcher {
         let silent = content["silent"]?.boolValue ?? false
         let storeHistory = !silent && (content["store_history"]?.boolValue ?? true)
         let stopOnError = content["stop_on_error"]?.boolValue ?? true
+        if let byte = scope.request.invalidUTF8Byte {
+            // Refused before it runs or takes an execution count: nothing is recorded.
+            let error = NotUTF8Cell.error(code: code, byte: byte)
+            if stopOnError { queuedAtFailure = readQueuedRequests() }
+            scope.publish("error", error.json)
+            var reply = error.json
+            reply["status"] = "error"
+            reply["execution_count"] = .int(state.executionCount)
+            reply["payload"] = []
+            reply["user_expressions"] = [:]
+            scope.reply("execute_reply", reply, metadata: ["status": "error"])
+            state.executeFinished(failed: true, stopOnError: stopOnError)
+            return
+        }
 
         guard case .run(let count) = state.executeRequested(storeHistory: storeHistory) else {
             scope.reply("execute_reply", ["status": "aborted", "execution_count": .int(state.executionCount)],

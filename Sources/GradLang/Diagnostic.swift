@@ -57,6 +57,9 @@ public enum SyntaxErrorCode: String, Sendable, CaseIterable {
     case tooManyErrors = "E0002"
     /// Brackets, calls, unary minuses or `^` chains nested deeper than `Parser.nestingLimit`.
     case nestedTooDeeply = "E0003"
+    /// Input bytes that are not UTF-8 (a binary file, a Latin-1 export): found before lexing,
+    /// by `InvalidUTF8.find`, since a `String` cannot hold them.
+    case invalidUTF8 = "E0004"
 
     // Lexical
     /// A character that starts no token: `$`, `'`, `!`, a control character, …

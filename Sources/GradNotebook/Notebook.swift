@@ -1,5 +1,6 @@
 import Foundation
 import GradJSON
+import GradLang
 
 public enum CellKind: String, Sendable, CaseIterable {
     case code, markdown, raw
@@ -106,12 +107,16 @@ public struct Notebook: Sendable, Hashable {
         } catch {
             throw NotebookError.unreadable(path: path, reason: Notebook.reason(error))
         }
+        // Both formats are UTF-8 text (nbformat's JSON too); a bad byte is reported where it is,
+        // before anything runs, rather than read as U+FFFD.
+        let bytes = [UInt8](data)
+        if let bad = InvalidUTF8.find(in: bytes) {
+            let rendered = bad.diagnostic.rendered(source: String(decoding: bytes, as: UTF8.self), origin: path)
+            throw NotebookError.notUTF8(path: path, line: bad.line, column: bad.column, rendered: rendered)
+        }
         switch format {
         case .percent:
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw NotebookError.unreadable(path: path, reason: "not UTF-8 text")
-            }
-            return Notebook(percentText: text)
+            return Notebook(percentText: String(decoding: bytes, as: UTF8.self))
         case .ipynb:
             do {
                 return try Notebook(ipynb: data)

@@ -5,6 +5,8 @@ public enum NotebookError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidJSON(String)
     case invalidNotebook(String)
     case invalidParameter(String)
+    /// Bytes that are not UTF-8, as the rendered `path:line:column: error: ...` diagnostic.
+    case notUTF8(path: String, line: Int, column: Int, rendered: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum NotebookError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .invalidJSON(message): return "invalid JSON: \(message)"
         case let .invalidNotebook(message): return "invalid notebook: \(message)"
         case let .invalidParameter(message): return "invalid parameter: \(message)"
+        case let .notUTF8(_, _, _, rendered): return rendered
         }
     }
 }

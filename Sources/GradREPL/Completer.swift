@@ -53,7 +53,7 @@ public struct Completion: Sendable, Equatable {
     }
 }
 
-/// Tab completion: magics after `%`, SQL names in `%sql`, keyword arguments inside a call
+/// Tab completion: magics after `%`, SQL names in `%sql` and `%plot`, keyword arguments inside a call
 /// (`randn(3, se` → `seed=`), attributes after a dot, and otherwise node names and built-ins.
 public enum Completer {
     /// Completes the word that ends at the cursor; `textBeforeCursor` is the cell so far,
@@ -74,7 +74,7 @@ public enum Completer {
                 return completeMagicArgument(magic, word: word, argumentBeforeCursor: "", sources: sources)
             }
             let body = lines.dropFirst().joined(separator: "\n")
-            return magic == "sql" ? completeSQL(word, sources: sources) : completeCode(body, word: word, sources: sources)
+            return magic == "sql" || magic == "plot" ? completeSQL(word, sources: sources) : completeCode(body, word: word, sources: sources)
         }
         let trimmedLine = currentLine.drop { $0 == " " || $0 == "\t" }
         if trimmedLine.hasPrefix("%") && !insideBrackets(lines.dropLast().joined(separator: "\n")) {
@@ -91,7 +91,7 @@ public enum Completer {
 
     private static func completeMagicArgument(_ magic: String, word: Substring, argumentBeforeCursor: String, sources: CompletionSources) -> Completion {
         switch magic {
-        case "sql": return completeSQL(word, sources: sources)
+        case "sql", "plot": return completeSQL(word, sources: sources)
         case "explain", "graph": return matching(word, in: sources.names)
         case "record": return matching(word, in: sources.recordPolicies)
         case "help": return matching(word, in: sources.names + sources.builtins + sources.magics)

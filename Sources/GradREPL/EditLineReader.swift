@@ -38,8 +38,7 @@ final class EditLineReader: LineReader {
         switch status {
         case CEDIT_LINE:
             guard let line else { return .line("") }
-            let bytes = UnsafeRawBufferPointer(start: line, count: max(0, Int(length)))
-            return .line(String(decoding: bytes, as: UTF8.self))
+            return LineInput.decoding(Array(UnsafeRawBufferPointer(start: line, count: max(0, Int(length)))))
         case CEDIT_INTERRUPTED:
             return .interrupted
         default:

@@ -1,3 +1,5 @@
+import GradLang
+
 /// The REPL on a terminal: IPython's prompts, continuation lines, `Out[n]`, history loaded from
 /// the database, Tab completion, Ctrl-C abandoning the line, Ctrl-D leaving.
 public final class InteractiveLoop {
@@ -38,6 +40,11 @@ public final class InteractiveLoop {
                 output.write("\n", to: .output)
                 // Ctrl-D in the middle of a cell abandons the cell; on an empty prompt it leaves.
                 guard !cell.isEmpty else { return }
+                cell.clear()
+            case .notUTF8(var problem, let text):
+                // The cell being typed is abandoned, as after Ctrl-C, with the place of the bad byte.
+                problem.line = cell.lines.count + 1
+                output.write(StyledText(problem.diagnostic.rendered(source: text), style: .red).rendered(colors: style.colorsOnStandardError) + "\n", to: .error)
                 cell.clear()
             case .line(let text):
                 switch cell.add(text) {

@@ -1,3 +1,5 @@
+import GradLang
+
 /// Piped standard input run as a script: each complete statement is a cell, no prompts and no
 /// escape codes, values on standard output, errors on standard error, and status 1 if any cell
 /// failed.
@@ -16,9 +18,21 @@ public final class ScriptLoop {
     public func run() -> Int32 {
         var cell = CellBuffer()
         var failed = false
-        while case .line(let line) = reader.readLine(prompt: StyledText(""), initialText: "") {
-            if case .run(let source) = cell.add(line) {
-                failed = execute(source) || failed
+        var lineNumber = 0
+        reading: while true {
+            lineNumber += 1
+            switch reader.readLine(prompt: StyledText(""), initialText: "") {
+            case .line(let line):
+                if case .run(let source) = cell.add(line) {
+                    failed = execute(source) || failed
+                }
+            case .notUTF8(var problem, let text):
+                // Binary input: the cell with the bad byte does not run, and nothing after it is read.
+                problem.line = lineNumber
+                output.write(problem.diagnostic.rendered(source: text, origin: "<stdin>") + "\n", to: .error)
+                return 1
+            case .interrupted, .endOfInput:
+                break reading
             }
         }
         if let remainder = cell.takeRemainder() {

@@ -20,7 +20,8 @@ final class SessionBackend: REPLBackend {
             case .stderr(let text):
                 output.write(StyledText(text, style: .yellow).rendered(colors: style.colorsOnStandardError), to: .error)
             case .display(let rich):
-                output.write(rich.plain.hasSuffix("\n") ? rich.plain : rich.plain + "\n", to: .output)
+                let text = rich.terminalText(width: TerminalWidth.current(), colors: style.colorsOnStandardOutput)
+                output.write(text.hasSuffix("\n") ? text : text + "\n", to: .output)
             case .page(let text):
                 // `name?`: Jupyter pages it; a terminal shows it like any other output.
                 output.write(text.hasSuffix("\n") ? text : text + "\n", to: .output)

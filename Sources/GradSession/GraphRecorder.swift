@@ -132,11 +132,13 @@ final class GraphRecorder {
         case .backward: kind = .backward
         case .train: kind = .train
         case .replay: kind = .replay
+        case .forwardMode: kind = .forwardMode
+        case .gradcheck: kind = .gradcheck
         }
         return RunRecord(
             sessionID: sessionID, cellID: cellID, kind: kind, target: run.target, targetNodeID: nodeRecordIDs[run.target],
             step: run.step, loss: run.loss, startedAt: Date(timeIntervalSinceNow: -run.durationSeconds),
-            durationMs: run.durationSeconds * 1000, recordPolicy: policy, optimizerJSON: run.settingsJSON)
+            durationMs: run.durationSeconds * 1000, recordPolicy: policy, optimizerJSON: run.settingsJSON, steps: run.steps)
     }
 
     /// Which of the `params` policy's three forms a run takes (SPEC §3).

@@ -5,12 +5,16 @@ import GradTensor
 
 /// The magics of SPEC §2. Each reads the interpreter or the store and shows something.
 extension Session {
-    public static let magicNames = ["sql", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear", "rerun", "diff"]
+    public static let magicNames = ["sql", "plot", "explain", "graph", "runs", "who", "history", "record", "reset", "help", "time", "clear", "rerun", "diff"]
 
     func runMagic(_ name: String, argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         switch name {
         case "sql":
             try sqlMagic(argument: argument, body: body, span: span, cell: &cell)
+        case "plot":
+            try plotMagic(argument: argument, body: body, span: span, cell: &cell)
+        case "explain" where argument.split(separator: " ").contains("--forward"):
+            try forwardExplainMagic(argument: argument, span: span, cell: &cell)
         case "explain":
             let target = try singleName(argument, magic: name, span: span)
             do {
@@ -29,7 +33,7 @@ extension Session {
         case "runs":
             let limit = Int(argument.trimmed) ?? 20
             let result = try store.query("""
-                SELECT run_id, kind, target, step, loss, duration_ms FROM runs WHERE session_id = ?1
+                SELECT run_id, kind, target, step, loss, duration_ms, steps FROM runs WHERE session_id = ?1
                 ORDER BY run_id DESC LIMIT ?2
                 """, arguments: [.integer(sessionID), .integer(Int64(max(1, limit)))])
             let ordered = QueryResult(columns: result.columns, rows: result.rows.reversed())
@@ -93,7 +97,7 @@ extension Session {
         emit(.display(RichOutput(plain: "%record \(policy.rawValue) --checkpoint-every \(interval)\n\(checkpoints)")), into: &cell)
     }
 
-    private func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
+    func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {
         let name = argument.trimmed
         guard !name.isEmpty, !name.contains(" ") else {
             throw RuntimeError.session("%\(magic) takes one node name", at: span, fixIt: "e.g. %\(magic) J")
@@ -152,6 +156,7 @@ extension Session {
             throw RuntimeError.session("%time: \(diagnostic.message)", at: span)
         }
         let started = Clock.now()
+        let stepsBefore = stepsCounted
         let lastExpression = syntax.statements.lastIndex { if case .expression = $0.kind { true } else { false } }
         for (index, statement) in syntax.statements.enumerated() {
             do {
@@ -162,7 +167,8 @@ extension Session {
             }
         }
         let elapsed = Clock.now() - started
-        emit(.stdout("Wall time: \(Self.formatDuration(elapsed))\n"), into: &cell)
+        let steps = stepsCounted - stepsBefore
+        emit(.stdout("Wall time: \(Self.formatDuration(elapsed)), \(CountText.grouped(steps)) step\(steps == 1 ? "" : "s")\n"), into: &cell)
     }
 
     static func formatDuration(_ seconds: Double) -> String {
@@ -174,16 +180,22 @@ extension Session {
     func whoTable() -> QueryResult {
         let rows: [[SQLValue]] = interpreter.summaries.map { node in
             [.text(node.name), .text(node.op), .text(formatShape(node.shape)), .text(node.isParam ? "yes" : "no"),
-             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression)]
+             .text(node.expression.isEmpty ? Self.display(node.value) : node.expression),
+             .text(node.gradient.map(Self.compactGradient) ?? "-")]
         }
-        return QueryResult(columns: ["name", "op", "shape", "param", "definition"], rows: rows)
+        return QueryResult(columns: ["name", "op", "shape", "param", "definition", "grad"], rows: rows)
     }
 
-    static func explanationHTML(_ explanation: Explanation) -> String {
-        func rows(_ lines: [String]) -> String { lines.map { "<tr><td style=\"text-align:left\"><code>\(escapeHTML($0))</code></td></tr>" }.joined() }
-        return "<table><thead><tr><th style=\"text-align:left\">Forward pass</th></tr></thead><tbody>\(rows(explanation.forward))</tbody></table>"
-            + "<table><thead><tr><th style=\"text-align:left\">Backward pass (chain rule)</th></tr></thead><tbody>\(rows(explanation.backward))</tbody></table>"
+    /// A gradient in one table cell: small tensors in full, larger ones by their L2 norm.
+    static func compactGradient(_ gradient: Tensor) -> String {
+        if gradient.count <= 6 {
+            return display(gradient).split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }.joined(separator: " ")
+        }
+        let norm = gradient.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return "norm \(formatScalar(norm)), shape \(formatShape(gradient.shape))"
     }
+
+    static func explanationHTML(_ explanation: Explanation) -> String { ExplanationHTML.render(explanation) }
 
     static func escapeHTML(_ text: String) -> String { HTMLText.escaped(text) }
 }

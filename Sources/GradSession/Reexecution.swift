@@ -61,8 +61,8 @@ struct TrainingReexecution {
 extension Replayer {
     /// Recovers step `step` of train() call `trainID` (whose run is `graph`) by re-executing the
     /// training from the latest checkpoint at or before it, and returns its backward pass.
-    static func reexecute(_ graph: RunGraph, step: Int, trainID: Int64, summarizedParam: NodeRecord, store: RunStore,
-                          cache: ReplayCache?) throws -> (summary: ReexecutionSummary, interpreter: Interpreter, step: TrainingLoop.Step) {
+    static func reexecute(_ graph: RunGraph, step: Int, trainID: Int64, summarizedParam: NodeRecord, arithmeticRevision: Int,
+                          store: RunStore, cache: ReplayCache?) throws -> (summary: ReexecutionSummary, interpreter: Interpreter, step: TrainingLoop.Step) {
         let runID = graph.run.id ?? 0
         guard let checkpoint = try store.latestCheckpoint(trainID: trainID, atOrBefore: step) else {
             throw ReplayError.noCheckpoint(run: runID, step: step, trainID: trainID, param: summarizedParam.name,
@@ -74,7 +74,7 @@ extension Replayer {
            cached.position >= checkpoint.step, cached.position <= step {
             training = cached
         } else {
-            training = try start(from: checkpoint, trainID: trainID, graph: graph, store: store)
+            training = try start(from: checkpoint, trainID: trainID, graph: graph, arithmeticRevision: arithmeticRevision, store: store)
         }
         cache?.training = nil
         let stored = try store.trainingSteps(trainID: trainID, steps: training.position...step)
@@ -106,7 +106,8 @@ extension Replayer {
 
     /// Rebuilds the checkpoint's graph with its params, restores the optimizer it was taken
     /// from, and runs the checkpoint step's backward pass.
-    private static func start(from checkpoint: StoredCheckpoint, trainID: Int64, graph: RunGraph, store: RunStore) throws -> TrainingReexecution {
+    private static func start(from checkpoint: StoredCheckpoint, trainID: Int64, graph: RunGraph, arithmeticRevision: Int,
+                              store: RunStore) throws -> TrainingReexecution {
         let runID = graph.run.id ?? 0
         func unusable(_ message: String) -> ReplayError {
             .checkpointUnusable(run: runID, checkpointRun: checkpoint.runID, message: message)
@@ -129,7 +130,7 @@ extension Replayer {
             buffers[name, default: [:]][slot] = buffer.elements
         }
         let state = NamedOptimizerState(stepCount: checkpoint.record.optimizerSteps, buffers: buffers)
-        let interpreter = try rebuild(saved, runID: checkpoint.runID)
+        let interpreter = try rebuild(saved, runID: checkpoint.runID, arithmeticRevision: arithmeticRevision)
         do {
             let loop = try interpreter.trainingLoop(of: target, optimizer: optimizer, state: state)
             return TrainingReexecution(trainID: trainID, graphID: graph.run.graphID, checkpoint: checkpoint, interpreter: interpreter,

@@ -191,12 +191,14 @@ public enum Replayer {
         }
 
         let started = Clock.now()
+        let revision = try store.engineRevision(ofSession: original.sessionID) ?? 0
         var replayed: [String: (value: Tensor, gradient: Tensor?)] = [:]
         let loss: Double?
         var reexecution: ReexecutionSummary?
         if original.kind == .train, let trainID = original.trainID, let step = original.step,
            let summarized = paramStoredAsSummary(in: graph), try store.checkpointInterval(ofTrain: trainID) != nil {
-            let recovered = try reexecute(graph, step: step, trainID: trainID, summarizedParam: summarized, store: store, cache: cache)
+            let recovered = try reexecute(graph, step: step, trainID: trainID, summarizedParam: summarized, arithmeticRevision: revision,
+                                          store: store, cache: cache)
             reexecution = recovered.summary
             for (name, node) in recovered.interpreter.namedNodes {
                 replayed[name] = (recovered.interpreter.graph.value(node), nil)
@@ -206,7 +208,7 @@ public enum Replayer {
             }
             loss = recovered.step.loss
         } else {
-            var interpreter = try rebuild(graph, runID: originalID)
+            var interpreter = try rebuild(graph, runID: originalID, arithmeticRevision: revision)
             let backward = try backwardPass(from: target, in: &interpreter, runID: originalID)
             for (name, node) in interpreter.namedNodes {
                 replayed[name] = (interpreter.graph.value(node), nil)
@@ -270,8 +272,9 @@ public enum Replayer {
 
     /// A fresh interpreter holding the run's graph: leaves with their values at the run,
     /// op nodes by executing their stored definitions, in the session's graph order.
-    static func rebuild(_ graph: RunGraph, runID: Int64) throws -> Interpreter {
+    static func rebuild(_ graph: RunGraph, runID: Int64, arithmeticRevision: Int) throws -> Interpreter {
         var interpreter = Interpreter()
+        interpreter.arithmeticRevision = min(arithmeticRevision, Interpreter.engineRevision)
         let context = ExecutionContext(cellNumber: 0)
         for name in graph.order {
             guard let node = graph.definitions[name] else { continue }

@@ -23,10 +23,12 @@ public final class Session {
     public var prefersRichOutput = false
     let recorder: GraphRecorder
     private var closed = false
+    /// Node evaluations of every run this session has made (`%time` shows its growth).
+    var stepsCounted = 0
 
     public init(store: RunStore, kind: SessionKind, notebook: String?) throws {
         self.store = store
-        sessionID = try store.beginSession(kind: kind, notebook: notebook)
+        sessionID = try store.beginSession(kind: kind, notebook: notebook, engineRevision: Interpreter.engineRevision)
         recorder = GraphRecorder(store: store, sessionID: sessionID)
     }
 
@@ -185,7 +187,10 @@ public final class Session {
             let recorder = self.recorder
             let context = ExecutionContext(
                 cellNumber: cell.executionCount, interrupt: interrupt, readTextFile: readTextFile,
-                recordTrainingStep: { event in try recorder.recordTrainingStep(event, cellID: cellID) },
+                recordTrainingStep: { [weak self] event in
+                    self?.stepsCounted += event.steps ?? 0
+                    try recorder.recordTrainingStep(event, cellID: cellID)
+                },
                 reportProgress: progressHandler, now: { Clock.now() })
             let saved = interpreter
             let outcome: StatementOutcome
@@ -213,6 +218,7 @@ public final class Session {
                 interpreter = saved
                 throw RuntimeError.session("the run history could not be written, so the statement was undone: \(error)", at: statement.span)
             }
+            stepsCounted += outcome.runs.reduce(0) { $0 + ($1.steps ?? 0) }
             let silent = endsWithSemicolon(statement, in: syntax)
             for output in outcome.outputs {
                 switch output {

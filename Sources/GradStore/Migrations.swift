@@ -1,3 +1,5 @@
+import CSQLite
+
 /// One named, ordered step of the schema's history.
 public struct Migration: Sendable {
     /// The `PRAGMA user_version` the database has after this step.
@@ -41,20 +43,40 @@ public struct SchemaMigrator: Sendable {
 
     /// Applies every migration newer than the database's version. Safe when several processes
     /// open a fresh file at once: each step re-reads the version inside its write transaction.
+    ///
+    /// Foreign keys are not enforced while the steps run, so a step can rebuild a table other
+    /// tables refer to (SQLite's procedure for changes ALTER TABLE cannot make; GRDB's
+    /// migrator does the same); each step checks them before it commits instead.
     public func migrate(_ database: Database) throws {
         let found = try version(of: database)
         try checkKnown(found, database: database)
         if found == 0, try hasTables(database) {
             throw StoreError.notGradbookDatabase(path: database.path)
         }
-        for migration in migrations where migration.version > found {
-            try database.transaction {
-                let current = try version(of: database)
-                guard current < migration.version else { return }
-                try migration.apply(database)
-                try database.execute("PRAGMA user_version = \(migration.version)")
+        let pending = migrations.filter { $0.version > found }
+        guard !pending.isEmpty else { return }
+        let enforced = try database.scalarInteger("PRAGMA foreign_keys") == 1
+        if enforced { try database.execute("PRAGMA foreign_keys = OFF") }
+        do {
+            for migration in pending {
+                try database.transaction {
+                    let current = try version(of: database)
+                    guard current < migration.version else { return }
+                    try migration.apply(database)
+                    if try database.scalarInteger("SELECT count(*) FROM pragma_foreign_key_check") ?? 0 > 0 {
+                        // SQLITE_CONSTRAINT_FOREIGNKEY, a macro Swift does not import.
+                        throw SQLiteError(code: SQLITE_CONSTRAINT | (3 << 8),
+                                          message: "schema version \(migration.version) (\(migration.name)) leaves rows whose foreign keys point nowhere")
+                    }
+                    try database.execute("PRAGMA user_version = \(migration.version)")
+                }
             }
+        } catch {
+            if enforced { try? database.execute("PRAGMA foreign_keys = ON") }
+            database.clearStatementCache()
+            throw error
         }
+        if enforced { try database.execute("PRAGMA foreign_keys = ON") }
         // Cached statements were prepared against the old schema.
         database.clearStatementCache()
     }

@@ -10,6 +10,10 @@ public enum CellStatus: String, Sendable, CaseIterable {
 
 public enum RunKind: String, Sendable, CaseIterable {
     case forward, backward, train, replay
+    /// Forward-mode differentiation (`jvp`, `grad(..., mode="forward")`).
+    case forwardMode = "forward_mode"
+    /// `gradcheck`'s finite differences.
+    case gradcheck
 }
 
 /// What a run stores (the `%record` magic). SPEC §3 defines each; `params` is the default.
@@ -150,12 +154,14 @@ public struct RunRecord: Sendable, Hashable {
     public var graphID: Int64?
     /// Filled on read for train steps: the optimizer settings of the train() call.
     public var optimizerJSON: String?
+    /// Node evaluations the run made (forward, backward, forward-mode and gradcheck runs).
+    public var steps: Int?
 
     public init(id: Int64? = nil, sessionID: Int64, cellID: Int64?, kind: RunKind, target: String?,
                 targetNodeID: Int64? = nil, step: Int? = nil, loss: Double? = nil,
                 startedAt: Date = Date(), durationMs: Double? = nil, trainID: Int64? = nil,
                 replayOf: Int64? = nil, recordPolicy: RecordPolicy? = nil, graphID: Int64? = nil,
-                optimizerJSON: String? = nil) {
+                optimizerJSON: String? = nil, steps: Int? = nil) {
         self.id = id
         self.sessionID = sessionID
         self.cellID = cellID
@@ -171,6 +177,7 @@ public struct RunRecord: Sendable, Hashable {
         self.recordPolicy = recordPolicy
         self.graphID = graphID
         self.optimizerJSON = optimizerJSON
+        self.steps = steps
     }
 }
 

@@ -72,7 +72,7 @@ extension RunStore {
 
     private static let runColumns = """
         r.id, r.session_id, r.cell_id, r.kind, r.target, r.target_node_id, r.step, r.loss, r.started_at,
-        r.duration_ms, r.train_id, r.replay_of, r.record_policy, r.graph_id, t.optimizer
+        r.duration_ms, r.train_id, r.replay_of, r.record_policy, r.graph_id, t.optimizer, r.steps
         """
 
     /// The latest `limit` runs, oldest first; of one session when `sessionID` is given.
@@ -99,7 +99,8 @@ extension RunStore {
                   startedAt: row[8].textValue.flatMap(Timestamp.date(from:)) ?? Date(timeIntervalSince1970: 0),
                   durationMs: row[9].doubleValue, trainID: row[10].integerValue, replayOf: row[11].integerValue,
                   recordPolicy: row[12].textValue.flatMap(RecordPolicy.init(rawValue:)),
-                  graphID: row[13].integerValue, optimizerJSON: row[14].textValue)
+                  graphID: row[13].integerValue, optimizerJSON: row[14].textValue,
+                  steps: row[15].integerValue.map { Int(clamping: $0) })
     }
 
     // MARK: nodes

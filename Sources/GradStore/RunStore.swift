@@ -71,13 +71,24 @@ public final class RunStore {
 
     // MARK: sessions and cells
 
-    public func beginSession(kind: SessionKind, notebook: String?, startedAt: Date = Date()) throws -> Int64 {
+    /// - Parameter engineRevision: the revision of the arithmetic the session computes with
+    ///   (`session.engine_revision`), which a replay of its runs must use again; nil for a
+    ///   session that computes nothing itself.
+    /// The engine revision a session recorded (`beginSession`); nil for sessions recorded
+    /// before revisions were kept.
+    public func engineRevision(ofSession sessionID: Int64) throws -> Int? {
+        try query("SELECT engine_revision FROM session WHERE id = ?1", arguments: [.integer(sessionID)], allowWrites: false)
+            .rows.first?.first?.integerValue.map(Int.init)
+    }
+
+    public func beginSession(kind: SessionKind, notebook: String?, engineRevision: Int? = nil, startedAt: Date = Date()) throws -> Int64 {
         try transaction {
             let statement = try database.cachedStatement(
-                "INSERT INTO session(kind, notebook, started_at) VALUES (?1, ?2, ?3)")
+                "INSERT INTO session(kind, notebook, started_at, engine_revision) VALUES (?1, ?2, ?3, ?4)")
             try statement.bind(kind.rawValue, at: 1)
             try statement.bind(notebook, at: 2)
             try statement.bind(Timestamp.string(from: startedAt), at: 3)
+            try statement.bind(engineRevision.map(Int64.init), at: 4)
             try statement.step()
             return database.lastInsertRowID
         }
@@ -197,8 +208,8 @@ public final class RunStore {
             let graphID = try graphID(for: nodeIDs)
             let statement = try database.cachedStatement("""
                 INSERT INTO run(session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
-                                duration_ms, graph_id, train_id, replay_of, record_policy)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                duration_ms, graph_id, train_id, replay_of, record_policy, steps)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                 """)
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
@@ -213,6 +224,7 @@ public final class RunStore {
             try statement.bind(record.trainID, at: 11)
             try statement.bind(record.replayOf, at: 12)
             try statement.bind(record.recordPolicy?.rawValue, at: 13)
+            try statement.bind(record.steps.map(Int64.init), at: 14)
             try statement.step()
             let runID = database.lastInsertRowID
             try insertValues(values, runID: runID, deferJSON: defersTrainingJSON && record.kind == .train)

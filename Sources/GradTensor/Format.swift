@@ -33,6 +33,15 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
+extension Tensor {
+    /// `description` with only the first and last 3 entries of each long axis once the tensor
+    /// has more than `threshold` elements (a display narrower than NumPy's 1000).
+    public func description(summarizingAbove threshold: Int) -> String {
+        if shape.isEmpty || count == 0 { return description }
+        return TensorFormatter(tensor: self, summarize: count > threshold).render()
+    }
+}
+
 private struct TensorFormatter {
     static let summaryThreshold = 1000
     static let edgeItems = 3

@@ -77,7 +77,9 @@ func batchedProduct(_ a: MatrixOperand, _ b: MatrixOperand, outBatch: [Int]) -> 
     return out
 }
 
-/// How `matmul` sees its operands after NumPy's promotion of vectors to matrices.
+/// How `matmul` sees its operands after NumPy's promotion of vectors to matrices. An operand
+/// flagged as transposed is read as its transpose (last two axes swapped) straight from its
+/// storage, the way BLAS takes `transa`/`transb`, so `x @ w.T` never copies `w`.
 private struct MatmulPlan {
     var a: MatrixOperand
     var b: MatrixOperand
@@ -85,34 +87,39 @@ private struct MatmulPlan {
     var aIsVector: Bool
     var bIsVector: Bool
 
-    init(_ left: Tensor, _ right: Tensor) throws(TensorError) {
+    init(_ left: Tensor, _ right: Tensor, transposeLeft: Bool = false, transposeRight: Bool = false) throws(TensorError) {
         guard left.rank >= 1, right.rank >= 1 else {
             throw TensorError("matmul: operands must have at least one dimension, got shapes \(formatShape(left.shape)) @ \(formatShape(right.shape)) (use * for scalars)")
         }
         aIsVector = left.rank == 1
         bIsVector = right.rank == 1
+        // A vector is its own transpose.
+        let transA = transposeLeft && !aIsVector, transB = transposeRight && !bIsVector
         let aShape = aIsVector ? [1, left.shape[0]] : left.shape
         let bShape = bIsVector ? [right.shape[0], 1] : right.shape
         let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
-        let k2 = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
-        guard k == k2 else {
-            throw TensorError("matmul: inner dimensions differ: \(formatShape(left.shape)) @ \(formatShape(right.shape))")
+        a = MatrixOperand(scalars: left.scalars, batch: aBatch, rows: aShape[aShape.count - 2], cols: aShape[aShape.count - 1], transposed: transA)
+        b = MatrixOperand(scalars: right.scalars, batch: bBatch, rows: bShape[bShape.count - 2], cols: bShape[bShape.count - 1], transposed: transB)
+        guard a.effectiveCols == b.effectiveRows else {
+            throw TensorError("matmul: inner dimensions differ: \(Self.describe(left, transA)) @ \(Self.describe(right, transB))")
         }
         do {
             batch = try broadcastShape(aBatch, bBatch)
         } catch {
-            throw TensorError("matmul: batch dimensions could not be broadcast together: \(formatShape(left.shape)) @ \(formatShape(right.shape))")
+            throw TensorError("matmul: batch dimensions could not be broadcast together: \(Self.describe(left, transA)) @ \(Self.describe(right, transB))")
         }
-        _ = try Tensor.elementCount(of: batch + [m, n])
-        a = MatrixOperand(scalars: left.scalars, batch: aBatch, rows: m, cols: k, transposed: false)
-        b = MatrixOperand(scalars: right.scalars, batch: bBatch, rows: k, cols: n, transposed: false)
+        _ = try Tensor.elementCount(of: batch + [a.effectiveRows, b.effectiveCols])
+    }
+
+    /// `[2, 3]`, or `[3, 2].T` for an operand read transposed.
+    private static func describe(_ tensor: Tensor, _ transposed: Bool) -> String {
+        formatShape(tensor.shape) + (transposed ? ".T" : "")
     }
 
     var resultShape: [Int] {
         var shape = batch
-        if !aIsVector { shape.append(a.rows) }
-        if !bIsVector { shape.append(b.cols) }
+        if !aIsVector { shape.append(a.effectiveRows) }
+        if !bIsVector { shape.append(b.effectiveCols) }
         return shape
     }
 }
@@ -120,20 +127,26 @@ private struct MatmulPlan {
 extension Tensor {
     /// NumPy's `matmul`: vector·vector gives a scalar, a vector operand is promoted to a
     /// matrix and the promoted axis removed from the result, leading (batch) axes
-    /// broadcast. Products go through OpenBLAS except for tiny sizes.
-    public static func matmul(_ left: Tensor, _ right: Tensor) throws(TensorError) -> Tensor {
-        let plan = try MatmulPlan(left, right)
+    /// broadcast. Products go through OpenBLAS except for tiny sizes. `transposeLeft` /
+    /// `transposeRight` multiply by the operand's transpose (`transpose(a) @ b`) without
+    /// making it.
+    public static func matmul(_ left: Tensor, _ right: Tensor, transposeLeft: Bool = false, transposeRight: Bool = false) throws(TensorError) -> Tensor {
+        let plan = try MatmulPlan(left, right, transposeLeft: transposeLeft, transposeRight: transposeRight)
         let out = batchedProduct(plan.a, plan.b, outBatch: plan.batch)
         return Tensor(uncheckedShape: plan.resultShape, scalars: out)
     }
 
-    /// Gradients of `matmul(left, right)` given the gradient of its result. Each has the
-    /// operand's own trailing shape with the broadcast batch axes in front; summing those
-    /// away (`sumTo`) is the caller's single broadcast reduction.
+    /// Gradients of `matmul(left, right, ...)` given the gradient of its result. Each has the
+    /// operand's own trailing shape (as stored, also when it was read transposed) with the
+    /// broadcast batch axes in front; summing those away (`sumTo`) is the caller's single
+    /// broadcast reduction. For C = op(A) · op(B) and G = dC: d op(A) = G · op(B)ᵀ and
+    /// d op(B) = op(A)ᵀ · G; a transposed operand takes the transpose of those, which is
+    /// again one product with flags: dA = op(B) · Gᵀ, dB = Gᵀ · op(A).
     public static func matmulGradients(_ left: Tensor, _ right: Tensor, resultGradient: Tensor,
-                                       needLeft: Bool, needRight: Bool) throws(TensorError) -> (Tensor?, Tensor?) {
-        let plan = try MatmulPlan(left, right)
-        let m = plan.a.rows, k = plan.a.cols, n = plan.b.cols
+                                       needLeft: Bool, needRight: Bool,
+                                       transposeLeft: Bool = false, transposeRight: Bool = false) throws(TensorError) -> (Tensor?, Tensor?) {
+        let plan = try MatmulPlan(left, right, transposeLeft: transposeLeft, transposeRight: transposeRight)
+        let m = plan.a.effectiveRows, n = plan.b.effectiveCols
         let gradShape = plan.batch + [m, n]
         guard resultGradient.count == (try Tensor.elementCount(of: gradShape)) else {
             throw TensorError("matmul: gradient of shape \(formatShape(resultGradient.shape)) does not match result shape \(formatShape(plan.resultShape))")
@@ -142,16 +155,30 @@ extension Tensor {
         var leftGradient: Tensor?
         var rightGradient: Tensor?
         if needLeft {
-            var bT = plan.b
-            bT.transposed = true
-            let values = batchedProduct(g, bT, outBatch: plan.batch)
-            leftGradient = Tensor(uncheckedShape: plan.batch + (plan.aIsVector ? [k] : [m, k]), scalars: values)
+            let values: [Double]
+            if plan.a.transposed {
+                var gT = g
+                gT.transposed = true
+                values = batchedProduct(plan.b, gT, outBatch: plan.batch)
+            } else {
+                var bT = plan.b
+                bT.transposed.toggle()
+                values = batchedProduct(g, bT, outBatch: plan.batch)
+            }
+            leftGradient = Tensor(uncheckedShape: plan.batch + (plan.aIsVector ? [plan.a.cols] : [plan.a.rows, plan.a.cols]), scalars: values)
         }
         if needRight {
-            var aT = plan.a
-            aT.transposed = true
-            let values = batchedProduct(aT, g, outBatch: plan.batch)
-            rightGradient = Tensor(uncheckedShape: plan.batch + (plan.bIsVector ? [k] : [k, n]), scalars: values)
+            let values: [Double]
+            if plan.b.transposed {
+                var gT = g
+                gT.transposed = true
+                values = batchedProduct(gT, plan.a, outBatch: plan.batch)
+            } else {
+                var aT = plan.a
+                aT.transposed.toggle()
+                values = batchedProduct(aT, g, outBatch: plan.batch)
+            }
+            rightGradient = Tensor(uncheckedShape: plan.batch + (plan.bIsVector ? [plan.b.rows] : [plan.b.rows, plan.b.cols]), scalars: values)
         }
         return (leftGradient, rightGradient)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GradInterpreter
 import GradSession
 import GradStore
 
@@ -45,7 +46,7 @@ struct ReplayCommand: ParsableCommand {
         var sessionID: Int64?
         if !noRecord {
             do {
-                sessionID = try store.beginSession(kind: .batch, notebook: nil)
+                sessionID = try store.beginSession(kind: .batch, notebook: nil, engineRevision: Interpreter.engineRevision)
             } catch {
                 throw CommandFailure(message: "gradbook replay: cannot record in \(store.path): \(error)")
             }

@@ -42,26 +42,34 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.open(.readWrite)
         var pairs: [(name: String, value: ParameterValue)] = []
         for index in stride(from: 0, to: parameters.count, by: 2) {
             pairs.append((parameters[index], ParameterValue(commandLine: parameters[index + 1])))
         }
-        for file in files {
-            let passed = try runNotebook(file, parameters: pairs, store: store)
+        // Every notebook is read (and found to be UTF-8 text) before the database is opened:
+        // a bad file stops the command before anything is recorded.
+        let notebooks = try files.map { file in (path: file, notebook: try readNotebook(file, parameters: pairs)) }
+        let store = try database.open(.readWrite)
+        for (path, notebook) in notebooks {
+            let passed = try runNotebook(notebook, path: path, store: store)
             if !passed && !allowErrors { throw ExitCode(1) }
         }
     }
 
-    /// Runs one notebook; false when a cell failed.
-    private func runNotebook(_ path: String, parameters: [(name: String, value: ParameterValue)], store: RunStore) throws -> Bool {
-        var notebook: Notebook
+    private func readNotebook(_ path: String, parameters: [(name: String, value: ParameterValue)]) throws -> Notebook {
         do {
-            notebook = try Notebook.read(path: path)
-            if !parameters.isEmpty { notebook = try notebook.injectingParameters(parameters) }
+            let notebook = try Notebook.read(path: path)
+            return parameters.isEmpty ? notebook : try notebook.injectingParameters(parameters)
+        } catch NotebookError.notUTF8(_, _, _, let rendered) {
+            throw CommandFailure(message: rendered)
         } catch {
             throw CommandFailure(message: "gradbook: \(path): \(error)")
         }
+    }
+
+    /// Runs one notebook; false when a cell failed.
+    private func runNotebook(_ notebook: Notebook, path: String, store: RunStore) throws -> Bool {
+        var notebook = notebook
         let session = try SessionFactory.make(store: store, kind: .batch, notebook: path)
         session.outputHandler = TerminalOutput.write
         let interrupts = BatchInterrupt(raising: session.interrupt)

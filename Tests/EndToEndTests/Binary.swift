@@ -23,6 +23,11 @@ enum Binary {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], executable: String = gradbook) throws -> Output {
+        try run(arguments, stdinBytes: stdin.map { Data($0.utf8) }, environment: environment, executable: executable)
+    }
+
+    /// As `run`, with standard input given as bytes (which need not be UTF-8).
+    static func run(_ arguments: [String], stdinBytes: Data?, environment: [String: String] = [:], executable: String = gradbook) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -37,7 +42,7 @@ enum Binary {
         process.standardError = errPipe
         process.standardInput = inPipe
         try process.run()
-        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdinBytes { inPipe.fileHandleForWriting.write(stdinBytes) }
         try inPipe.fileHandleForWriting.close()
         // Read both pipes concurrently so a chatty process never blocks on a full pipe.
         let group = DispatchGroup()

@@ -87,6 +87,120 @@ private let cases: [(OpCode, Int)] = OpRule.table.flatMap { rule in rule.example
         #expect(report.maxAbsoluteError < 1e-6, "\(rule.name) example \(exampleIndex): absolute error \(report.maxAbsoluteError)")
     }
 
+    @Test func everyDifferentiableRowHasItsJVPBesideItsVJP() {
+        for rule in OpRule.table {
+            #expect((rule.jvp != nil) == (rule.vjp != nil), "\(rule.name): a JVP exactly where there is a VJP")
+        }
+    }
+
+    /// The JVP of every op, on the examples of its own row, through the engine (broadcasting and
+    /// the scalar path included), in float64: against its VJP by the adjoint identity
+    /// ⟨JVP(v), u⟩ = ⟨v, VJP(u)⟩ — the target is Σ op(x) · u, so the target's tangent along v is
+    /// the left side and v · dtarget/dx the right — and against central finite differences along v.
+    @Test(arguments: cases)
+    func jvpIsTheVJPsAdjointAndMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
+        let rule = op.rule
+        let example = rule.examples[exampleIndex]
+        var graph = Graph()
+        var inputs: [NodeID] = []
+        var checked: [NodeID] = []
+        for (k, shape) in example.shapes.enumerated() {
+            let value = try sample(shape, example.domains[k], seed: UInt64(op.rawValue) * 100 + UInt64(exampleIndex * 10 + k))
+            if rule.isDifferentiable(inputAt: k) {
+                let id = graph.leaf(value)
+                inputs.append(id)
+                checked.append(id)
+            } else {
+                inputs.append(graph.constant(value))
+            }
+        }
+        let node = try graph.apply(op, inputs, attributes: example.attributes)
+        let weights = graph.constant(try Tensor.randn(graph.shape(node), seed: 999))
+        let target = try graph.apply(.sum, [try graph.apply(.mul, node, weights)])
+        let gradients = try graph.backward(from: target)
+        for (k, input) in checked.enumerated() {
+            let x = graph.value(input)
+            let v = try Tensor.randn(x.shape, seed: 500 + UInt64(k))
+            let forward = try #require(try graph.jvp(from: input, along: v, through: target)[target]?.scalarValue)
+            let gradient = try #require(gradients[input])
+            let adjoint = zip(v.scalars, gradient.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+            let scale = Swift.max(1, Swift.abs(forward), Swift.abs(adjoint))
+            #expect(Swift.abs(forward - adjoint) <= 1e-12 * scale,
+                    "\(rule.name) example \(exampleIndex) input \(k): JVP \(forward) vs VJP \(adjoint)")
+            let epsilon = 1e-6
+            var probe = graph
+            try probe.setLeafValue(input, try x + v * epsilon)
+            try probe.recomputeForward(after: input)
+            let plus = try #require(probe.scalar(target))
+            try probe.setLeafValue(input, try x - v * epsilon)
+            try probe.recomputeForward(after: input)
+            let minus = try #require(probe.scalar(target))
+            let numeric = (plus - minus) / (2 * epsilon)
+            #expect(Swift.abs(forward - numeric) <= 1e-6 * Swift.max(1, Swift.abs(forward), Swift.abs(numeric)),
+                    "\(rule.name) example \(exampleIndex) input \(k): JVP \(forward) vs finite differences \(numeric)")
+        }
+    }
+
+    /// Forward mode's scalar path (scalar nodes, derivative formulas by op code) computes the
+    /// bits of the row's tensor JVP, with one tangent or both.
+    @Test func scalarForwardModeMatchesTheTensorJVP() throws {
+        for rule in OpRule.table {
+            guard let scalar = rule.scalar, let jvp = rule.jvp else { continue }
+            let a = 0.7, b = 1.3, t = -0.45
+            switch scalar {
+            case .unary:
+                var graph = Graph()
+                let x = graph.leaf(scalar: a)
+                let y = try graph.apply(rule.op, x)
+                let fast = try graph.jvp(from: x, along: Tensor(t), through: y)[y]
+                let tensor = try jvp(TangentArguments(inputs: [Tensor(a)], output: graph.value(y), tangents: [Tensor(t)],
+                                                      attributes: OpAttributes()))
+                #expect(fast?.scalars.map(\.bitPattern) == tensor.scalars.map(\.bitPattern), "\(rule.name)")
+            case .binary:
+                for (first, second) in [(true, true), (true, false), (false, true)] {
+                    var graph = Graph()
+                    let x = graph.leaf(scalar: a)
+                    let z = graph.leaf(scalar: b)
+                    // An input with a tangent is s · a (value a, tangent a along ds = 1), one without a leaf.
+                    let s = graph.leaf(scalar: 1)
+                    let xs = first ? try graph.apply(.mul, s, graph.constant(scalar: a)) : x
+                    let zs = second ? try graph.apply(.mul, s, graph.constant(scalar: b)) : z
+                    let y = try graph.apply(rule.op, xs, zs)
+                    let tx = first ? a : nil, tz = second ? b : nil
+                    let fast = try graph.jvp(from: s, along: Tensor(1), through: y)[y]
+                    let tensor = try jvp(TangentArguments(inputs: [Tensor(a), Tensor(b)], output: graph.value(y),
+                                                          tangents: [tx.map { Tensor($0) }, tz.map { Tensor($0) }], attributes: OpAttributes()))
+                    #expect(fast?.scalars.map(\.bitPattern) == tensor.scalars.map(\.bitPattern), "\(rule.name) \(first) \(second)")
+                }
+            }
+        }
+    }
+
+    /// Elementwise max(a, b) and min(a, b): a tie splits the gradient evenly between a and b,
+    /// as torch.maximum / torch.minimum and JAX do, on the scalar and the tensor path alike.
+    @Test func elementwiseMaxAndMinSplitATiesGradient() throws {
+        for op in [OpCode.maximum, .minimum] {
+            var scalars = Graph()
+            let a = scalars.leaf(scalar: 2), b = scalars.leaf(scalar: 2), c = scalars.leaf(scalar: 1)
+            let tie = try scalars.apply(op, a, b)
+            let grads = try scalars.backward(from: tie)
+            #expect(grads.scalar(a) == 0.5 && grads.scalar(b) == 0.5, "\(op)")
+            let strict = try scalars.apply(op, a, c)
+            let strictGrads = try scalars.backward(from: strict)
+            #expect(strictGrads.scalar(a) == (op == .maximum ? 1 : 0) && strictGrads.scalar(c) == (op == .maximum ? 0 : 1), "\(op)")
+
+            var tensors = Graph()
+            let u = tensors.leaf(Tensor(vector: [1, 2, 3]))
+            let v = tensors.leaf(Tensor(vector: [1, 5, 0]))
+            let J = try tensors.apply(.sum, [try tensors.apply(op, u, v)])
+            let tensorGrads = try tensors.backward(from: J)
+            #expect(tensorGrads[u]?.scalars == (op == .maximum ? [0.5, 0, 1] : [0.5, 1, 0]), "\(op)")
+            #expect(tensorGrads[v]?.scalars == (op == .maximum ? [0.5, 1, 0] : [0.5, 0, 1]), "\(op)")
+            // Forward mode splits a tie the same way: d max(u, u') / du along 1 is 1/2 at a tie.
+            #expect(try tensors.jvp(from: u, along: Tensor(vector: [1, 1, 1]), through: J)[J]?.scalarValue == 1.5, "\(op)")
+        }
+    }
+
     /// Where an op has a scalar fast path, it must agree with the tensor path exactly.
     @Test func scalarPathsMatchTensorPaths() throws {
         for rule in OpRule.table {

@@ -1,3 +1,4 @@
+import GradEngine
 import GradInterpreter
 import GradTensor
 import Testing
@@ -42,5 +43,50 @@ import Testing
         var harness = Harness()
         try harness.run("w = param(2)\nL = w * w\nbackward L\nbackward L")
         #expect(harness.interpreter.latestGradients["w"]?.scalarValue == 4)
+    }
+}
+
+@Suite struct TransposedMatmulTests {
+    /// `x @ W.T` is one matmul node reading W transposed: no transpose node, and the same
+    /// values and gradients as the product with an explicit transpose (bit for bit at these
+    /// sizes, which stay below the BLAS threshold).
+    @Test func matmulWithATransposedOperandBuildsNoTransposeNode() throws {
+        var fused = Harness()
+        try fused.run("""
+            X = randn(8, 5, seed=1)
+            W = param(randn(3, 5, seed=2))
+            V = param(randn(8, 4, seed=3))
+            z = X @ W.T
+            u = V.T @ X
+            J = sum(tanh(z)) + sum(u * u)
+            backward J
+            """)
+        var explicit = Harness()
+        try explicit.run("""
+            X = randn(8, 5, seed=1)
+            W = param(randn(3, 5, seed=2))
+            V = param(randn(8, 4, seed=3))
+            z = X @ transpose(W)
+            u = transpose(V) @ X
+            J = sum(tanh(z)) + sum(u * u)
+            backward J
+            """)
+        let ops = (0..<fused.interpreter.graph.count).map { fused.interpreter.graph.op(NodeID(Int32($0))) }
+        #expect(!ops.contains(.transpose))
+        #expect((0..<explicit.interpreter.graph.count).map { explicit.interpreter.graph.op(NodeID(Int32($0))) }.contains(.transpose))
+        for name in ["z", "u", "J"] {
+            let a = try #require(fused.interpreter.nodeOfName[name]), b = try #require(explicit.interpreter.nodeOfName[name])
+            #expect(fused.interpreter.graph.value(a).scalars.map(\.bitPattern) == explicit.interpreter.graph.value(b).scalars.map(\.bitPattern))
+        }
+        for name in ["W", "V"] {
+            let a = try #require(fused.interpreter.latestGradients[name]), b = try #require(explicit.interpreter.latestGradients[name])
+            #expect(a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
+        }
+    }
+
+    @Test func aShapeMismatchWithATransposedOperandSaysSo() {
+        var harness = Harness()
+        let message = harness.error("A = zeros(2, 3)\nB = zeros(2, 4)\nC = A @ B.T")
+        #expect(message?.contains("[2, 3] @ [2, 4].T") == true, "\(message ?? "no error")")
     }
 }

@@ -2,10 +2,13 @@ import Foundation
 import GradLang
 import Testing
 
-@Suite struct RobustnessTests {
+/// Pathological input must end in an error or a parse, never a crash or unbounded work. How fast
+/// is a benchmark's question; the suite's time limit, hundreds of times what these take, only
+/// stops a parser that went quadratic (a megabyte of input would then take hours).
+@Suite(.timeLimit(.minutes(5))) struct RobustnessTests {
     static let depth = 100_000
 
-    /// Inputs nested far beyond the limit; each must end in E0003, fast.
+    /// Inputs nested far beyond the limit; each must end in E0003.
     static let deepInputs: [(String, String)] = [
         ("parentheses", String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)),
         ("brackets", String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)),
@@ -23,16 +26,13 @@ import Testing
     @Test(arguments: 0 ..< deepInputs.count)
     func deepNestingIsAnErrorNotACrash(_ which: Int) throws {
         let (name, source) = Self.deepInputs[which]
-        var syntax: CellSyntax?
-        let elapsed = cpuTime { syntax = Parser.parse(source) }
-        let diagnostics = try #require(syntax).diagnostics
+        let diagnostics = Parser.parse(source).diagnostics
         #expect(diagnostics.count == 1, "\(name): \(diagnostics.map(\.message))")
         let first = try #require(diagnostics.first)
         #expect(first.id == SyntaxErrorCode.nestedTooDeeply.rawValue, "\(name)")
         #expect(first.message == "expression is nested too deeply (limit \(Parser.nestingLimit))")
         #expect(first.span?.start.line == 1)
         #expect(spansAreInside(diagnostics, of: source))
-        #expect(elapsed < 2, "\(name): \(elapsed) s")
     }
 
     @Test func nestingUpToTheLimitIsFine() {
@@ -52,9 +52,7 @@ import Testing
     func longChainsParse(_ op: String) throws {
         let terms = 200_000
         let source = "J = " + Array(repeating: "x", count: terms).joined(separator: " \(op) ")
-        var parsed: CellSyntax?
-        let elapsed = cpuTime { parsed = Parser.parse(source) }
-        let syntax = try #require(parsed)
+        let syntax = Parser.parse(source)
         #expect(syntax.diagnostics.isEmpty)
         #expect(syntax.expressions.count == 2 * terms - 1)
         let statement = try #require(syntax.statements.first)
@@ -69,55 +67,29 @@ import Testing
         }
         #expect(syntax[rhs].span.end.offset == source.utf8.count)
         #expect(Int(lhs.index) == syntax.expressions.count - 3)
-        #expect(elapsed < 2, "\(elapsed) s")
     }
 
-    @Test func aMegabyteCellParsesQuickly() throws {
+    @Test func aMegabyteCellParses() throws {
         var source = ""
         var index = 0
         while source.utf8.count < 1_000_000 {
             source += "v\(index) = (a + b) * c[1:2, ::3].T / f(3, k=-4.5e-2) ^ 2  # comment é\n"
             index += 1
         }
-        var parsed: CellSyntax?
-        let elapsed = cpuTime { parsed = Parser.parse(source) }
-        let syntax = try #require(parsed)
+        let syntax = Parser.parse(source)
         #expect(syntax.diagnostics.isEmpty)
         #expect(syntax.statements.count == index)
         #expect(syntax.statements.last?.span.start.line == index)
-        // About 0.7 s of CPU in a debug build here (0.2 s in release); the bound leaves room for slow CI.
-        #expect(elapsed < 1.5, "1 MB took \(elapsed) s")
-        let tokenizeTime = cpuTime { _ = Lexer.tokenize(source) }
-        #expect(tokenizeTime < 1.5, "tokenize took \(tokenizeTime) s")
-    }
-
-    /// Quadratic behaviour shows as time growing faster than the input; four times the input must cost
-    /// well under sixteen times the time.
-    @Test func parsingTimeGrowsLinearly() {
-        func cell(_ lines: Int) -> String {
-            var source = ""
-            for index in 0 ..< lines {
-                source += "v\(index) = f(a[\(index):, ::2].T @ w, k=-1e-3) ^ 2 - (b + c)  # \(index)\n"
-            }
-            return source
-        }
-        let small = cell(2_000)
-        let large = cell(8_000)
-        let smallTime = (0 ..< 2).map { _ in cpuTime { _ = Parser.parse(small) } }.min() ?? 0
-        let largeTime = (0 ..< 2).map { _ in cpuTime { _ = Parser.parse(large) } }.min() ?? 0
-        #expect(largeTime < 8 * smallTime + 0.05, "\(smallTime) s → \(largeTime) s")
+        #expect(!Lexer.tokenize(source).isEmpty)
     }
 
     @Test(arguments: ["$ ", ")", "]", "x = (1 2\n", "1e ", "'a' ", "é", "\"abc\n", "%\n", "f(a=1, a=2)\n"])
     func aMegabyteOfGarbageIsBounded(_ unit: String) throws {
         let source = String(repeating: unit, count: 1_000_000 / unit.utf8.count)
-        var parsed: CellSyntax?
-        let elapsed = cpuTime { parsed = Parser.parse(source) }
-        let syntax = try #require(parsed)
+        let syntax = Parser.parse(source)
         #expect(!syntax.diagnostics.isEmpty)
         #expect(syntax.diagnostics.count <= Parser.errorLimit + 1)
         #expect(spansAreInside(Array(syntax.diagnostics.prefix(5)), of: source))
-        #expect(elapsed < 2, "\(String(reflecting: unit)): \(elapsed) s")
     }
 
     @Test func tooManyErrorsStopsWithE0002() throws {
@@ -153,19 +125,6 @@ import Testing
         let counts = finished.wait()
         #expect(counts == Array(repeating: 1, count: Self.deepInputs.count) + [0, 0])
     }
-}
-
-/// Seconds of CPU time the calling thread spends in `body`: unlike wall time, it does not grow when
-/// other tests (or other builds) share the machine.
-func cpuTime(_ body: () -> Void) -> Double {
-    func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-    let start = now()
-    body()
-    return now() - start
 }
 
 /// Hands a value from a thread to the test, which waits for it.

@@ -77,6 +77,8 @@ private func complete(_ text: String) -> Completion {
 @Test func sqlNamesCompleteInLineAndCellMagics() {
     #expect(complete("%sql SELECT * FROM ru").candidates == ["run_id", "run_values", "runs"])
     #expect(complete("%%sql\nSELECT name FROM no").candidates == ["nodes", "not"])
+    #expect(complete("%plot SELECT step, loss FROM ru").candidates == ["run_id", "run_values", "runs"])
+    #expect(complete("%%plot --logy\nSELECT step, loss FROM no").candidates == ["nodes", "not"])
 }
 
 @Test func sqlKeywordsFollowTheCaseTyped() {

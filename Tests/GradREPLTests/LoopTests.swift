@@ -1,4 +1,5 @@
 import Testing
+import GradLang
 import GradREPL
 
 private func trimmed<Text: StringProtocol>(_ text: Text) -> String {
@@ -162,4 +163,28 @@ private func interactive(_ inputs: [LineInput], history: [String] = []) -> (Fake
     let status = ScriptLoop(backend: backend, reader: ScriptedReader([.line("w = 2"), .line(""), .line("w")]), output: output).run()
     #expect(status == 0)
     #expect(output.standardOutput == "w = 2\n2\n")
+}
+
+/// The line `bytes` as a reader hands it over (`LineInput.decoding` is internal to GradREPL).
+private func notUTF8(_ bytes: [UInt8]) throws -> LineInput {
+    let problem = try #require(InvalidUTF8.find(in: bytes))
+    return .notUTF8(problem, text: String(decoding: bytes, as: UTF8.self))
+}
+
+@Test func aScriptStopsAtTheFirstByteThatIsNotUTF8() throws {
+    let output = MemoryOutput()
+    let backend = FakeBackend(output: output)
+    let reader = ScriptedReader([.line("w = 2"), .line("x = [1,"), try notUTF8([0x20, 0x32, 0xFE, 0x5D]), .line("w")])
+    let status = ScriptLoop(backend: backend, reader: reader, output: output).run()
+    #expect(status == 1)
+    // The cell the bad line belongs to does not run, nor anything after it.
+    #expect(backend.executed == ["w = 2"])
+    #expect(output.standardError.hasPrefix("<stdin>:3:3: error: not UTF-8: byte 0xFE here is not part of a valid UTF-8 character\n 2\u{FFFD}]\n  ^\n"),
+            "\(output.standardError)")
+}
+
+@Test func atThePromptABadByteAbandonsTheCellLikeCtrlC() throws {
+    let (backend, _, output) = interactive([.line("x = [1,"), try notUTF8([0x33, 0xC3, 0x28]), .line("y = 3"), .endOfInput])
+    #expect(backend.executed == ["y = 3"])
+    #expect(output.standardError.hasPrefix("2:2: error: not UTF-8: byte 0xC3"), "\(output.standardError)")
 }

@@ -88,7 +88,8 @@ import Testing
         try run(session, "train(loss, steps=5, lr=0.1, optimizer=\"momentum\")")
         try run(session, "backward loss")
         let runs = try integers(session, "SELECT run_id FROM runs WHERE kind IN ('backward', 'train') ORDER BY run_id")
-        #expect(runs.count == 19)
+        // 2 backward runs, 17 training steps, and each train's backward pass at its trained values.
+        #expect(runs.count == 21)
         // Training steps store their 4 params; steps 0 and the last of each call are checkpoints,
         // the others are re-executed from the checkpoint before them.
         let checkpoints = Set(try integers(session, "SELECT run_id FROM checkpoints"))
@@ -102,7 +103,7 @@ import Testing
             // Labels are not reached by the gradient, so a backward run's graph lacks them.
             if report.original.kind == .backward { #expect(report.completedFromHistory == ["labels"]) }
         }
-        #expect(try integers(session, "SELECT count(*) FROM runs WHERE kind = 'replay'") == [19])
+        #expect(try integers(session, "SELECT count(*) FROM runs WHERE kind = 'replay'") == [21])
         // A train step is replayed with the params' values AT that step, not their final values.
         let lastStep = try #require(try integers(session, "SELECT max(run_id) FROM runs WHERE kind = 'train'").first)
         let report = try Replayer.replay(run: lastStep, store: session.store, recording: nil)

@@ -84,26 +84,37 @@ import Testing
         #expect(try history.store.query("SELECT count(*) FROM checkpoint").rows == [[.integer(0)]])
     }
 
-    /// A history written by schema version 1 (before checkpoints) is upgraded: its rows stay,
-    /// its train() calls have no interval and no checkpoints, and new calls get both.
-    @Test func aVersionOneHistoryGainsCheckpointsWithoutLosingARow() throws {
+    /// A history written before checkpoints existed is upgraded: its rows stay, its train()
+    /// calls have no interval and no checkpoints, and the views read as before.
+    @Test func aHistoryFromBeforeCheckpointsGainsThemWithoutLosingARow() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("v1.db")
-        let seed: SeedRecording
+        let path = directory.path("before-checkpoints.db")
+        let version = try #require(SchemaMigrator.gradbook.migrations.first { $0.name == "training checkpoints" }?.version)
         do {
-            let first = SchemaMigrator(migrations: Array(SchemaMigrator.gradbook.migrations.prefix(1)))
-            let store = try RunStore(path: path, migrator: first)
-            seed = try SeedRecording.record(into: store)
-            // Version 1's train table, as the gradbook of that version wrote it.
-            _ = try store.query("INSERT INTO train(session_id, target, optimizer, steps, started_at) VALUES (?1, 'J', '{}', 3, '2026-11-27T00:00:00.000Z')",
-                                arguments: [.integer(seed.sessionID)])
+            let database = try Database(path: path)
+            try SchemaMigrator(migrations: SchemaMigrator.gradbook.migrations.filter { $0.version < version }).migrate(database)
+            let time = "'2026-11-27T04:31:12.345Z'"
+            try database.execute("""
+                INSERT INTO session(id, kind, notebook, started_at) VALUES (1, 'batch', 'train.grad', \(time));
+                INSERT INTO node(id, session_id, name, op, inputs, shape, is_param, expr, defined_at)
+                    VALUES (1, 1, 'w', 'param', '[]', '[]', 1, 'param(2)', \(time));
+                INSERT INTO train(id, session_id, target, optimizer, steps, started_at) VALUES (1, 1, 'w', '{"name":"sgd","lr":0.1}', 2, \(time));
+                INSERT INTO run(id, session_id, kind, target, target_node_id, step, loss, started_at, train_id, record_policy)
+                    VALUES (1, 1, 'train', 'w', 1, 0, 4, \(time), 1, 'params'), (2, 1, 'train', 'w', 1, 1, 2.56, \(time), 1, 'params');
+                INSERT INTO value(run_id, node_id, shape, numel, value_storage, grad_storage, value, value_json, grad, grad_json)
+                    VALUES (1, 1, '[]', 1, 2, 2, 2.0, '2', 4.0, '4'), (2, 1, '[]', 1, 2, 2, 1.6, '1.6', 3.2, '3.2');
+                """)
         }
         let store = try RunStore(path: path)
         #expect(store.schemaVersion == SchemaMigrator.gradbook.latestVersion)
-        #expect(try store.query("SELECT grad FROM run_values WHERE name = 'w' AND run_id = ?1", arguments: [.integer(seed.runID)]).rows
-                == [[.real(-4)]])
+        #expect(try store.query("SELECT step, loss, is_checkpoint FROM train_steps ORDER BY step").rows
+                == [[.integer(0), .real(4), .integer(0)], [.integer(1), .real(2.56), .integer(0)]])
+        #expect(try store.query("SELECT step, value, grad FROM param_history ORDER BY step").rows
+                == [[.integer(0), .real(2), .real(4)], [.integer(1), .real(1.6), .real(3.2)]])
         #expect(try store.query("SELECT checkpoint_every FROM train").rows == [[.null]])
         #expect(try store.query("SELECT count(*) FROM checkpoints").rows == [[.integer(0)]])
+        #expect(try store.checkpointInterval(ofTrain: 1) == nil)
+        #expect(try store.query("PRAGMA foreign_key_check").rows.isEmpty)
         #expect(try store.query("PRAGMA integrity_check").rows == [[.text("ok")]])
     }
 }

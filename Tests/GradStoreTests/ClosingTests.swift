@@ -38,8 +38,9 @@ import Testing
         let after = try #require(try store?.database.scalarInteger("SELECT count(*) FROM value"))
         let started = Date()
         store = nil
-        // The store's busy timeout is 5 s; the closing checkpoint must not wait for the reader.
-        #expect(Date().timeIntervalSince(started) < 1)
+        // The store's busy timeout is 5 s; the closing checkpoint must not wait for the reader
+        // (a bound on that mechanism, far above what a close takes on a loaded machine).
+        #expect(Date().timeIntervalSince(started) < 4.5)
         #expect(try reader.scalarInteger("SELECT count(*) FROM value") == before, "the reader keeps its snapshot")
         try reader.execute("COMMIT")
         #expect(try reader.scalarInteger("SELECT count(*) FROM value") == after, "the tail is still in the WAL")

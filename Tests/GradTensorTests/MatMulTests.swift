@@ -68,3 +68,59 @@ private func close(_ x: [Double], _ y: [Double]) -> Bool {
         #expect(close(db?.scalars ?? [], try Tensor.matmul(a.transposedLastTwo(), g).scalars))
     }
 }
+
+/// `a @ b.T` is built as one product that reads `b` transposed. It equals the product with the
+/// explicit transpose up to rounding: BLAS may sum in another order for the other layout (which
+/// is why a session records its engine revision, and a replay uses the one that recorded it).
+/// Below the BLAS threshold the loop sums in the same order, so there it is bit for bit.
+@Suite struct TransposedOperandTests {
+    private func bits(_ tensor: Tensor?) -> [UInt64] { tensor?.scalars.map(\.bitPattern) ?? [] }
+
+    private func agree(_ x: Tensor?, _ y: Tensor?, exactly: Bool) -> Bool {
+        guard let x, let y, x.shape == y.shape else { return false }
+        return exactly ? bits(x) == bits(y) : close(x.scalars, y.scalars)
+    }
+
+    @Test(arguments: [([2, 3], [4, 3]), ([256, 784], [256, 784]), ([64, 256], [10, 256]), ([3, 5, 4], [6, 4]), ([7], [5, 7])])
+    func rightOperandReadTransposedEqualsTheExplicitTranspose(left: [Int], right: [Int]) throws {
+        let a = try Tensor.randn(left, seed: 11), b = try Tensor.randn(right, seed: 12)
+        let bT = b.transposedLastTwo()
+        let fused = try Tensor.matmul(a, b, transposeRight: true)
+        let explicit = try Tensor.matmul(a, bT)
+        let small = left.reduce(1, *) * right[right.count - 2] < 512
+        #expect(agree(fused, explicit, exactly: small))
+        let g = try Tensor.randn(fused.shape, seed: 13)
+        let (da, db) = try Tensor.matmulGradients(a, b, resultGradient: g, needLeft: true, needRight: true, transposeRight: true)
+        let (daExplicit, dbTExplicit) = try Tensor.matmulGradients(a, bT, resultGradient: g, needLeft: true, needRight: true)
+        #expect(agree(da, daExplicit, exactly: small))
+        // The explicit graph's transpose node hands dbT back through a transpose.
+        #expect(agree(db, dbTExplicit?.transposedLastTwo(), exactly: small))
+    }
+
+    @Test(arguments: [([3, 2], [3, 4]), ([300, 40], [300, 50]), ([2, 4, 3], [4, 5])])
+    func leftOperandReadTransposedEqualsTheExplicitTranspose(left: [Int], right: [Int]) throws {
+        let a = try Tensor.randn(left, seed: 21), b = try Tensor.randn(right, seed: 22)
+        let aT = a.transposedLastTwo()
+        let fused = try Tensor.matmul(a, b, transposeLeft: true)
+        let small = left.reduce(1, *) * right[right.count - 1] < 512
+        #expect(agree(fused, try Tensor.matmul(aT, b), exactly: small))
+        let g = try Tensor.randn(fused.shape, seed: 23)
+        let (da, db) = try Tensor.matmulGradients(a, b, resultGradient: g, needLeft: true, needRight: true, transposeLeft: true)
+        let (daTExplicit, dbExplicit) = try Tensor.matmulGradients(aT, b, resultGradient: g, needLeft: true, needRight: true)
+        #expect(da?.shape == a.shape)
+        #expect(agree(da, daTExplicit?.transposedLastTwo(), exactly: small))
+        #expect(agree(db, dbExplicit, exactly: small))
+    }
+
+    @Test func bothOperandsTransposed() throws {
+        let a = try Tensor.randn([40, 30], seed: 31), b = try Tensor.randn([20, 40], seed: 32)
+        let fused = try Tensor.matmul(a, b, transposeLeft: true, transposeRight: true)
+        #expect(agree(fused, try Tensor.matmul(a.transposedLastTwo(), b.transposedLastTwo()), exactly: false))
+    }
+
+    @Test func aMismatchNamesTheTransposedOperand() throws {
+        let a = try Tensor.zeros([2, 3]), b = try Tensor.zeros([3, 4])
+        let error = try #require(throws: TensorError.self) { try Tensor.matmul(a, b, transposeRight: true) }
+        #expect(error.message == "matmul: inner dimensions differ: [2, 3] @ [3, 4].T")
+    }
+}

@@ -1,6 +1,7 @@
 """The lesson notebooks (notebooks/*.ipynb) executed by real Jupyter clients through the
 gradbook kernel: nbclient runs each one, papermill overrides notebook 3's parameters."""
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -45,9 +46,29 @@ def test_nbclient_runs_the_notebook(path):
         tables = [o for cell in code for o in cell.outputs if o.output_type == "display_data" and "text/html" in o.data]
         assert graph, "%graph shows an SVG in Jupyter"
         assert tables, "%sql shows an HTML table in Jupyter"
+    if path.stem.startswith("02"):
+        # Forward mode beside backprop: the seed worked left to right, gradcheck of f_h100's own
+        # params, and the table of steps (reverse n + p, forward mode and finite differences ~ n·p).
+        for expected in ["dc/dw = x = -2", "da/dw = dc/dw = -2", "dd/dw = da/dw = -2", "dJ/dw = d * dd/dw = 2 * (-2) = -4",
+                         "gradcheck f_h100: 4 params (1,001 elements), 2,002 forward passes",
+                         "| 1001 | reverse mode       |      1 |  1009 |", "| 1001 | forward mode       |   1001 |  7604 |",
+                         "| 1001 | finite differences |   2002 | 15208 |"]:
+            assert expected in text, expected
+        check = [cell for cell in code if "gradcheck(f_h100)" in cell.source][0]
+        assert not re.search(r"_h(10|30)\b", outputs_text(check)), "only f_h100's params are checked"
+        forward = [o for cell in code if "--forward" in cell.source for o in cell.outputs if o.output_type == "display_data"]
+        assert forward and "<code>dJ/dw = d * dd/dw = 2 * (-2) = -4</code>" in forward[0].data["text/html"]
     if path.stem.startswith("03"):
         accuracy = [cell for cell in code if "train(loss" in cell.source][0]
         assert accuracy.outputs[-1].data["text/plain"] == "1"
+        # The loss curve after train() and the two %plot cells are charts: SVG with a text fallback.
+        charts = [o for cell in code for o in cell.outputs
+                  if o.output_type == "display_data" and 'class="gradbook-chart"' in o.data.get("image/svg+xml", "")]
+        assert len(charts) == 3
+        assert all("└┬" in o.data["text/plain"] for o in charts)
+        plots = [cell for cell in code if cell.source.lstrip("%").startswith("plot")]
+        assert len(plots) == 2 and all(len(cell.outputs) == 1 for cell in plots)
+        assert plots[1].outputs[0].data["image/svg+xml"].count("<polyline") == 6, "one line per param"
 
 
 def test_papermill_overrides_the_training_parameters(tmp_path):

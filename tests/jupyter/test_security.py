@@ -122,3 +122,23 @@ def test_heartbeat_answers_while_a_cell_runs(kernel):
         context.destroy(linger=0)
         kernel.km.interrupt_kernel()
         kernel.shell_reply(msg_id)
+
+
+def test_a_cell_that_is_not_utf8_is_refused_at_its_first_bad_byte(kernel):
+    # jupyter_client encodes strings with surrogateescape: a cell read from a Latin-1 file with
+    # errors="surrogateescape" reaches the kernel as bytes that are not UTF-8.
+    code = b"x = 2\ny = caf\xe9 + 1\n".decode("utf-8", "surrogateescape")
+    reply, iopub = kernel.execute(code)
+    content = reply["content"]
+    assert content["status"] == "error"
+    assert content["ename"] == "UnicodeDecodeError"
+    assert content["traceback"][:3] == [
+        "2:8: error: not UTF-8: byte 0xE9 here is not part of a valid UTF-8 character",
+        "y = caf\ufffd + 1",
+        "       ^",
+    ]
+    assert [m["content"]["ename"] for m in iopub if m["msg_type"] == "error"] == ["UnicodeDecodeError"]
+    # Nothing of it ran: x is not defined, and the next cell is the session's first.
+    reply, _ = kernel.execute("x = 3")
+    assert reply["content"]["status"] == "ok"
+    assert reply["content"]["execution_count"] == 1

@@ -227,3 +227,41 @@ def test_line_editing_keys(repl):
         time.sleep(0.2)
         output = repl.run("", number + 1)
         assert "Out[%d]: %s\r\n" % (number, value) in output
+
+
+def chart_lines(output):
+    """The lines of a chart in a cell's output: its axes, its plot rows and its legend."""
+    lines = [COLOUR.sub("", line) for line in output.split("\r\n")]
+    return [line for line in lines if any(mark in line for mark in ("┤", "│", "└", "── "))]
+
+
+def test_plot_and_the_loss_curve_fit_the_terminal_and_follow_a_resize(repl):
+    repl.run("w = param(3)", 2)
+    repl.run("J = (w - 1)^2", 3)
+    repl.child.setwinsize(40, 70)
+    trained = chart_lines(repl.run("train(J, steps=30, lr=0.1)", 4))
+    assert trained and max(map(len, trained)) == 70, trained
+    assert any("└┬" in line for line in trained) and trained[-1] == "── J"
+    for number, width in ((5, 70), (6, 110)):
+        repl.child.setwinsize(40, width)
+        lines = chart_lines(repl.run("%plot SELECT step, loss FROM train_steps", number))
+        assert all(len(line) <= width for line in lines) and max(map(len, lines)) == width, lines
+        assert lines[-1] == "── loss"
+    assert "\x1b[3" not in repl.text.split("%plot", 1)[1], "NO_COLOR: the chart has no colours"
+
+
+def test_plot_colours_its_series_on_a_colour_terminal(database):
+    coloured = Repl(database, colour=True)
+
+    def run(line, number):
+        coloured.child.sendline(line)
+        coloured.child.expect(r"In \[\x1b\[0m\x1b\[1;32m%d\x1b" % number)
+        return coloured.child.before
+
+    coloured.child.expect(r"\x1b\[32mIn \[")
+    run("w = param(3)", 2)
+    run("J = (w - 1)^2", 3)
+    run("train(J, steps=10, lr=0.1)", 4)
+    output = run("%plot SELECT step, loss FROM train_steps", 5)
+    assert "\x1b[34m──\x1b[0m loss" in output
+    assert coloured.exit() == 0
