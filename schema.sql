@@ -328,3 +328,61 @@ SELECT r.id AS run_id, r.session_id, r.cell_id, r.kind, r.target, r.step, r.loss
        r.target_node_id, r.steps
 FROM run AS r
 LEFT JOIN train AS t ON t.id = r.train_id;
+
+-- @version 4: training checkpoints
+-- A train() call records summaries of its params at every step and, at checkpoints, everything
+-- needed to continue exactly: every param's value and gradient in full (the step's value rows)
+-- and the optimizer's state (below). A step between checkpoints is recovered by re-executing
+-- the steps from the checkpoint before it (gradbook replay), each checked against its summaries.
+
+-- The checkpoint interval K of a train() call: the first step, every K-th step and the last
+-- finished step are checkpoints. NULL: none were kept (%record scalars or none), or the call
+-- was recorded before checkpoints existed.
+ALTER TABLE train ADD COLUMN checkpoint_every INTEGER;
+
+-- A training step stored as a checkpoint. Its optimizer state is the state BEFORE the step's
+-- update, the moment the step's value rows describe (params as the step's forward pass used
+-- them): restoring both and running the step again continues the training exactly.
+CREATE TABLE checkpoint (
+    run_id          INTEGER PRIMARY KEY REFERENCES run(id),
+    optimizer_steps INTEGER NOT NULL      -- updates made before this step (Adam's t − 1, the lr decay's k)
+) STRICT;
+
+-- The optimizer's per-param buffers at a checkpoint, under PyTorch's names: 'momentum_buffer'
+-- (momentum), 'exp_avg' and 'exp_avg_sq' (adam); SGD keeps none. A param without a row has no
+-- buffer yet. `data` is float64 little-endian row-major, the exact bits.
+CREATE TABLE optimizer_state (
+    run_id   INTEGER NOT NULL REFERENCES checkpoint(run_id),
+    node_id  INTEGER NOT NULL REFERENCES node(id),
+    slot     TEXT NOT NULL CHECK (slot IN ('momentum_buffer', 'exp_avg', 'exp_avg_sq')),
+    shape    TEXT NOT NULL,       -- JSON array, the param's shape
+    data     BLOB NOT NULL,
+    PRIMARY KEY (run_id, node_id, slot)
+) STRICT, WITHOUT ROWID;
+
+-- checkpoints: the training steps stored as checkpoints (PUBLIC).
+--   train_id, step, run_id, session_id, optimizer (JSON settings of the train() call),
+--   optimizer_steps (updates made before the step), state_tensors (optimizer buffers stored),
+--   checkpoint_every (the call's interval K).
+--   Example: SELECT step, run_id FROM checkpoints WHERE train_id = 1 ORDER BY step;
+CREATE VIEW checkpoints AS
+SELECT r.train_id, r.step, c.run_id, r.session_id, t.optimizer, c.optimizer_steps,
+       (SELECT count(*) FROM optimizer_state AS s WHERE s.run_id = c.run_id) AS state_tensors,
+       t.checkpoint_every
+FROM checkpoint AS c
+JOIN run AS r ON r.id = c.run_id
+LEFT JOIN train AS t ON t.id = r.train_id;
+
+-- train_steps: one row per recorded training step (loss curves).
+--   run_id, session_id, target, step, loss, started_at, duration_ms, train_id, cell_id,
+--   optimizer (JSON settings of the train() call), is_checkpoint (1: the step's params are
+--   stored in full with the optimizer state; 0: as summaries, recovered by gradbook replay).
+--   Example: SELECT step, loss FROM train_steps WHERE train_id = (SELECT max(train_id) FROM train_steps);
+DROP VIEW train_steps;
+CREATE VIEW train_steps AS
+SELECT r.id AS run_id, r.session_id, r.target, r.step, r.loss, r.started_at, r.duration_ms,
+       r.train_id, r.cell_id, t.optimizer,
+       EXISTS (SELECT 1 FROM checkpoint AS c WHERE c.run_id = r.id) AS is_checkpoint
+FROM run AS r
+LEFT JOIN train AS t ON t.id = r.train_id
+WHERE r.kind = 'train';

@@ -107,7 +107,8 @@ def main():
     record = rec.get("record") if rec else None
     if record:
         add("record (moons, %record params)", "overhead vs %record none", record.get("overhead_fraction"), [], "<= 0.10")
-        add("record (moons, %record params)", "values/s", record.get("values_per_s"), [], ">= 1e6")
+        add("record (moons, %record params)", "bytes per step", record.get("bytes_per_step_params"), [], "")
+        add("record (moons, %record all)", "values/s", record.get("values_per_s_all", record.get("values_per_s")), [], ">= 1e6")
 
     print(f"{'workload':<30} {'metric':<28} {'gradbook':>12}  peers (value, gradbook/peer)   target")
     for workload, metric, ours, peers, target in rows:

@@ -8,20 +8,30 @@ public struct RecordResult: Sendable {
     /// Seconds per training step of each `train()` call, per policy.
     public var secondsPerStepRecorded: [Double]
     public var secondsPerStepUnrecorded: [Double]
-    /// Elements stored in full (values and gradients) by one recorded `train()` call.
+    public var secondsPerStepAll: [Double]
+    /// Elements stored in full (values, gradients and optimizer state) by one recorded
+    /// `train()` call, under `%record params` and under `%record all`.
     public var valuesPerCall: Int
+    public var valuesPerCallAll: Int
+    /// Database bytes one `%record params` step adds, on average over the timed calls.
+    public var bytesPerStep: Double
     public var machine: MachineInfo
 
     public var medianRecorded: Double { Stats(secondsPerStepRecorded).median ?? .nan }
     public var medianUnrecorded: Double { Stats(secondsPerStepUnrecorded).median ?? .nan }
+    public var medianAll: Double { Stats(secondsPerStepAll).median ?? .nan }
 
     /// Extra time of a recorded step relative to an unrecorded one (0.1 = 10 %).
     public var overhead: Double { medianRecorded / medianUnrecorded - 1 }
+    public var overheadAll: Double { medianAll / medianUnrecorded - 1 }
 
     /// Elements stored in full per second of recording time (the difference of the medians).
-    public var valuesPerSecond: Double {
-        let added = (medianRecorded - medianUnrecorded) * Double(steps)
-        return added > 0 ? Double(valuesPerCall) / added : .infinity
+    public var valuesPerSecond: Double { Self.rate(valuesPerCall, medianRecorded - medianUnrecorded, steps) }
+    public var valuesPerSecondAll: Double { Self.rate(valuesPerCallAll, medianAll - medianUnrecorded, steps) }
+
+    static func rate(_ values: Int, _ addedPerStep: Double, _ steps: Int) -> Double {
+        let added = addedPerStep * Double(steps)
+        return added > 0 ? Double(values) / added : .infinity
     }
 
     public var json: OrderedJSON {
@@ -30,21 +40,29 @@ public struct RecordResult: Sendable {
             ("steps_per_call", .int(steps)),
             ("s_per_step_params", Stats(secondsPerStepRecorded).json),
             ("s_per_step_none", Stats(secondsPerStepUnrecorded).json),
+            ("s_per_step_all", Stats(secondsPerStepAll).json),
             ("overhead_fraction", .number(overhead)),
+            ("overhead_fraction_all", .number(overheadAll)),
             ("values_per_call", .int(valuesPerCall)),
             ("values_per_s", .number(valuesPerSecond.isFinite ? valuesPerSecond : -1)),
+            ("values_per_call_all", .int(valuesPerCallAll)),
+            ("values_per_s_all", .number(valuesPerSecondAll.isFinite ? valuesPerSecondAll : -1)),
+            ("bytes_per_step_params", .number(bytesPerStep)),
         ])
     }
 
     public var summary: String {
-        String(format: "record: %.3f ms/step with %%record params, %.3f ms/step with %%record none: +%.1f %%, %.2f M values/s",
-               medianRecorded * 1e3, medianUnrecorded * 1e3, overhead * 100, valuesPerSecond / 1e6)
+        String(format: "record: %.3f ms/step with %%record params, %.3f ms/step with %%record none: +%.1f %% (%.0f bytes/step); "
+               + "%%record all: %.3f ms/step, +%.1f %%, %.2f M values/s",
+               medianRecorded * 1e3, medianUnrecorded * 1e3, overhead * 100, bytesPerStep,
+               medianAll * 1e3, overheadAll * 100, valuesPerSecondAll / 1e6)
     }
 }
 
 /// Issue 3's `record` workload: the cost of the default `%record params` policy on a
 /// moons-sized training run, measured through a real `Session` writing to a database file
-/// (WAL, as a user's notebook does), against the same `train()` call under `%record none`.
+/// (WAL, as a user's notebook does), against the same `train()` call under `%record none`, and
+/// what `%record all` (every value and gradient in full at every step) records per second.
 public enum RecordBenchmark {
     static let setup = """
         X, y = moons(100, noise=0.1, seed=1337);
@@ -64,9 +82,11 @@ public enum RecordBenchmark {
         var description: String
     }
 
-    /// `calls` pairs of `train(steps: steps)` calls, alternating the two policies so that
-    /// changes in machine load hit both alike.
-    public static func run(calls: Int = 7, steps: Int = 100) throws -> RecordResult {
+    /// `calls` rounds of one `train(steps: steps)` call per policy, alternating `params` and
+    /// `none` so that changes in machine load hit them alike; then `calls` calls under `all`,
+    /// whose volume keeps the database's checkpointer busy for a while after each call, which
+    /// would otherwise be charged to whichever policy came next.
+    public static func run(calls: Int = 31, steps: Int = 100) throws -> RecordResult {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("gradbook-record-\(getpid())-\(monotonicNanoseconds())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -76,30 +96,46 @@ public enum RecordBenchmark {
         defer { try? session.close() }
         try execute(setup, in: session)
         let train = "train(loss, steps=\(steps), lr=0.05);"
-        var recorded: [Double] = []
-        var unrecorded: [Double] = []
+        var seconds: [String: [Double]] = [:]
         // One call of each first, untimed: statements get prepared, buffers allocated.
         for policy in ["params", "none"] {
             try execute("%record \(policy)", in: session)
             try execute(train, in: session)
         }
-        for _ in 0..<calls {
-            for policy in ["params", "none"] {
-                try execute("%record \(policy)", in: session)
-                let start = monotonicNanoseconds()
-                try execute(train, in: session)
-                let seconds = Double(monotonicNanoseconds() - start) / 1e9 / Double(steps)
-                if policy == "params" { recorded.append(seconds) } else { unrecorded.append(seconds) }
-            }
+        var paramsBytes = 0.0
+        let rounds = Array(repeating: ["params", "none"], count: calls).flatMap { $0 } + Array(repeating: "all", count: calls)
+        for policy in rounds {
+            try execute("%record \(policy)", in: session)
+            let before = try databaseBytes(store)
+            let start = monotonicNanoseconds()
+            try execute(train, in: session)
+            seconds[policy, default: []].append(Double(monotonicNanoseconds() - start) / 1e9 / Double(steps))
+            if policy == "params" { paramsBytes += Double(try databaseBytes(store) - before) }
         }
+        return RecordResult(steps: steps, secondsPerStepRecorded: seconds["params"] ?? [], secondsPerStepUnrecorded: seconds["none"] ?? [],
+                            secondsPerStepAll: seconds["all"] ?? [], valuesPerCall: try valuesStored(policy: "params", store: store),
+                            valuesPerCallAll: try valuesStored(policy: "all", store: store),
+                            bytesPerStep: paramsBytes / Double(calls * steps), machine: MachineInfo())
+    }
+
+    /// Numbers stored in full by the latest train() call under `policy`: values, gradients and
+    /// the optimizer state of its checkpoints.
+    private static func valuesStored(policy: String, store: RunStore) throws -> Int {
+        let latest = "(SELECT max(train_id) FROM run WHERE train_id IS NOT NULL AND record_policy = '\(policy)')"
         let counted = try store.query("""
-            SELECT sum(CASE WHEN value_storage = 2 THEN numel ELSE 0 END + CASE WHEN grad_storage = 2 THEN numel ELSE 0 END)
-            FROM value WHERE run_id IN (SELECT id FROM run WHERE train_id =
-                (SELECT max(train_id) FROM run WHERE train_id IS NOT NULL AND record_policy = 'params'))
+            SELECT (SELECT coalesce(sum(CASE WHEN value_storage = 2 THEN numel ELSE 0 END + CASE WHEN grad_storage = 2 THEN numel ELSE 0 END), 0)
+                    FROM value WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
+                 + (SELECT coalesce(sum(length(data) / 8), 0) FROM optimizer_state
+                    WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
             """)
-        let values = counted.rows.first?.first?.integerValue ?? 0
-        return RecordResult(steps: steps, secondsPerStepRecorded: recorded, secondsPerStepUnrecorded: unrecorded,
-                            valuesPerCall: Int(values), machine: MachineInfo())
+        return Int(counted.rows.first?.first?.integerValue ?? 0)
+    }
+
+    /// The pages the history uses (its file, once the log is copied in), in bytes.
+    private static func databaseBytes(_ store: RunStore) throws -> Int {
+        let pages = try store.query("SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_size FROM pragma_page_size)")
+        guard let row = pages.rows.first, let count = row[0].integerValue, let size = row[1].integerValue else { return 0 }
+        return Int(count * size)
     }
 
     private static func execute(_ source: String, in session: Session) throws {

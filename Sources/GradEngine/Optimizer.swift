@@ -50,6 +50,87 @@ public struct Optimizer: Sendable {
         self.weightDecay = weightDecay
     }
 
+    /// What a training run must keep, beside the params, to continue exactly where it stopped
+    /// (a training checkpoint, as PyTorch's `optimizer.state_dict()`): the number of steps
+    /// taken, which the learning-rate decay and Adam's bias corrections depend on, and each
+    /// param's buffers under PyTorch's names. A param without a buffer has none yet (momentum
+    /// starts its buffer at the first gradient, not at zero), so absence is state too.
+    public struct State: Sendable, Equatable {
+        public enum Slot: String, Sendable, CaseIterable, Comparable {
+            /// `momentum`: the velocity.
+            case momentumBuffer = "momentum_buffer"
+            /// `adam`: the first and second moments.
+            case expAvg = "exp_avg"
+            case expAvgSq = "exp_avg_sq"
+
+            public static func < (lhs: Slot, rhs: Slot) -> Bool { lhs.rawValue < rhs.rawValue }
+        }
+
+        public var stepCount: Int
+        public var buffers: [NodeID: [Slot: [Double]]]
+
+        public init(stepCount: Int = 0, buffers: [NodeID: [Slot: [Double]]] = [:]) {
+            self.stepCount = stepCount
+            self.buffers = buffers
+        }
+    }
+
+    /// The slots this kind of optimizer keeps per param.
+    public var slots: [State.Slot] {
+        switch kind {
+        case .sgd: []
+        case .momentum: [.momentumBuffer]
+        case .adam: [.expAvg, .expAvgSq]
+        }
+    }
+
+    /// The state as plain arrays. Cheap: the arrays are shared until the next step writes them.
+    public var state: State {
+        var buffers: [NodeID: [State.Slot: [Double]]] = [:]
+        switch kind {
+        case .sgd:
+            break
+        case .momentum:
+            for (param, velocity) in firstMoments { buffers[param, default: [:]][.momentumBuffer] = velocity }
+        case .adam:
+            for (param, moment) in firstMoments { buffers[param, default: [:]][.expAvg] = moment }
+            for (param, moment) in secondMoments { buffers[param, default: [:]][.expAvgSq] = moment }
+        }
+        return State(stepCount: stepCount, buffers: buffers)
+    }
+
+    /// Puts back a state taken with `state` (by this or an identically set up optimizer), so
+    /// that the next step computes exactly what it would have. Checked against the graph: a
+    /// buffer must belong to a param leaf, have its element count, and be a slot of this kind
+    /// of optimizer; Adam keeps both moments of a param or neither.
+    public mutating func restore(_ state: State, graph: Graph) throws(EngineError) {
+        guard state.stepCount >= 0 else { throw EngineError("optimizer state: step count \(state.stepCount) is negative") }
+        var first: [NodeID: [Double]] = [:]
+        var second: [NodeID: [Double]] = [:]
+        let allowed = Set(slots)
+        for (param, slotted) in state.buffers {
+            guard param.index >= 0, param.position < graph.count, graph.isParam(param) else {
+                throw EngineError("optimizer state: node \(param) is not a param of this graph")
+            }
+            let count = graph.value(elementCountOf: param)
+            for (slot, buffer) in slotted {
+                guard allowed.contains(slot) else {
+                    throw EngineError("optimizer state: \(kind.rawValue) keeps no \(slot.rawValue) (param \(param))")
+                }
+                guard buffer.count == count else {
+                    throw EngineError("optimizer state: \(slot.rawValue) of \(param) has \(buffer.count) elements, the param \(count)")
+                }
+                if slot == .expAvgSq { second[param] = buffer } else { first[param] = buffer }
+            }
+            if kind == .adam && (first[param] == nil) != (second[param] == nil) {
+                throw EngineError("optimizer state: adam needs both exp_avg and exp_avg_sq of \(param)")
+            }
+        }
+        stepCount = state.stepCount
+        firstMoments = first
+        secondMoments = second
+    }
+
     /// The learning rate the next step uses.
     public var currentLearningRate: Double {
         guard let end = learningRateEnd, totalSteps > 0 else { return learningRate }

@@ -103,6 +103,11 @@ public struct RunEvent: Sendable {
     public var settingsJSON: String?
     /// Node evaluations the run made (README: "Steps"); nil where not counted.
     public var steps: Int? = nil
+    /// Training steps: the optimizer's state before this step's update, which a checkpoint
+    /// of the step stores.
+    public var optimizerState: NamedOptimizerState? = nil
+    /// Training steps: `train(..., checkpoint_every=K)`, when given.
+    public var checkpointEvery: Int? = nil
 }
 
 /// What one statement did: its outputs, the definitions it made and the runs it performed.

@@ -7,7 +7,7 @@ extension Interpreter {
     /// step handed to the session as a run as soon as it is done. An interrupt stops it after
     /// the current step; the steps done so far stay done.
     mutating func callTrain(_ call: Call, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
-        try call.checkKeywords(["steps", "lr", "optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay", "lr_end"])
+        try call.checkKeywords(["steps", "lr", "optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay", "lr_end", "checkpoint_every"])
         try call.checkPositionalCount(1...1, usage: "train(J, steps=100, lr=0.1, optimizer=\"adam\")")
         guard case .node(let target) = call.positional[0].value else {
             throw RuntimeError(RuntimeErrorID.notDifferentiable, "train needs a loss node that depends on params", at: call.positional[0].span)
@@ -36,47 +36,41 @@ extension Interpreter {
         if let problem = Self.validate(optimizerSettings) {
             throw RuntimeError(RuntimeErrorID.badArguments, "train: \(problem)", at: call.span)
         }
+        let checkpointEvery = try call.keyword("checkpoint_every").map { (argument: CallArgument) throws(RuntimeError) -> Int in
+            try integer(argument, "checkpoint_every", minimum: 1)
+        }
         let settingsJSON = Self.json(optimizerSettings)
         let params = graph.params(of: target)
         guard !params.isEmpty else {
             throw RuntimeError(RuntimeErrorID.notDifferentiable, "\(label) depends on no param, so there is nothing to train", at: call.positional[0].span,
                                fixIt: "make the weights params, e.g. w = param(randn(3, seed=1))")
         }
-        let names = namedAncestors(of: label).filter { nodeOfName[$0] != nil }
-        var optimizer = optimizerSettings
+        var loop = TrainingLoop(target: target, label: label, params: params,
+                                names: namedAncestors(of: label).filter { nodeOfName[$0] != nil }, optimizer: optimizerSettings)
         let started = context.now()
         var losses: [Double] = []
         var interrupted = false
-        // A step's steps: the forward re-evaluation that gave its loss (after the previous
-        // update; step 0's values come from the definitions) plus its backward pass.
-        var forwardEvaluations = 0
         for step in 0..<steps {
             if context.interrupt.consume() {
                 interrupted = true
                 break
             }
             let stepStarted = context.now()
-            let gradients: Gradients
-            do { gradients = try graph.backward(from: target) } catch { throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span) }
-            let loss = graph.scalar(target) ?? .nan
-            losses.append(loss)
-            let snapshots = names.compactMap { name -> NodeSnapshot? in
-                guard let node = nodeOfName[name], let definition = definitions[name] else { return nil }
-                return NodeSnapshot(name: name, value: graph.value(node), gradient: gradients[node], isParam: definition.isParam, isLeaf: definition.isLeaf)
-            }
-            let event = RunEvent(kind: .train, target: label, step: step, loss: loss, durationSeconds: context.now() - stepStarted,
-                                 totalSteps: steps, nodes: snapshots, settingsJSON: settingsJSON,
-                                 steps: forwardEvaluations + graph.steps(of: gradients))
+            let done: TrainingLoop.Step
+            do { done = try loop.backward(in: self) } catch { throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span) }
+            losses.append(done.loss)
+            let event = RunEvent(kind: .train, target: label, step: step, loss: done.loss, durationSeconds: context.now() - stepStarted,
+                                 totalSteps: steps, nodes: done.nodes, settingsJSON: settingsJSON, steps: done.steps,
+                                 optimizerState: done.optimizerState, checkpointEvery: checkpointEvery)
             do { try context.recordTrainingStep(event) } catch {
                 throw RuntimeError(RuntimeErrorID.io, "train stopped at step \(step): the run history could not be written: \(error)", at: call.span)
             }
             do {
-                try optimizer.step(graph: &graph, params: params, gradients: gradients)
-                forwardEvaluations = try graph.recomputeForward(changed: params)
+                try loop.update(done, in: &self)
             } catch {
                 throw RuntimeError(RuntimeErrorID.engine, error.description, at: call.span)
             }
-            context.reportProgress(TrainingProgress(target: label, step: step + 1, totalSteps: steps, loss: loss,
+            context.reportProgress(TrainingProgress(target: label, step: step + 1, totalSteps: steps, loss: done.loss,
                                                     elapsedSeconds: context.now() - started, finished: false))
         }
         valuesVersion &+= 1

@@ -11,8 +11,11 @@ final class GraphRecorder {
     var policy: RecordPolicy = .params
     /// The database row of each name's live definition.
     private var nodeRecordIDs: [String: Int64] = [:]
-    /// The writer of the training call in progress (see `recordTrainingStep`).
-    private var trainingWriter: TrainingWriter?
+    /// K: a train() call without `checkpoint_every=` keeps a checkpoint every K steps.
+    var checkpointEvery = GraphRecorder.defaultCheckpointEvery
+    static let defaultCheckpointEvery = 100
+    /// The train() call being recorded (see `recordTrainingStep`).
+    private var training: TrainingRecording?
 
     /// Tensors up to this many elements are stored in full under the default policy.
     static let fullStorageLimit = 4096
@@ -41,44 +44,88 @@ final class GraphRecorder {
             nodeRecordIDs[definition.name] = try store.insertNode(record)
         }
         for run in outcome.runs {
-            _ = try insert(run, cellID: cellID, trainID: nil)
+            _ = try insert(run, cellID: cellID)
         }
     }
 
     /// Hands one training step to the call's writer thread, which records it in its own
     /// transaction, so finished steps survive whatever follows. Throws if an earlier step
     /// could not be written.
+    ///
+    /// Under `params` and `all` a step that is not a scheduled checkpoint is held back until
+    /// the next one arrives: only then is it known not to be the last finished step, which is a
+    /// checkpoint too (the training may yet be interrupted or fail). Readers see steps one step
+    /// late; nothing is held beyond the statement (`finishTraining`).
     func recordTrainingStep(_ run: RunEvent, cellID: Int64) throws {
-        let writer: TrainingWriter
-        var train: TrainRecord?
-        if let current = trainingWriter, run.step != 0 {
-            writer = current
+        let training: TrainingRecording
+        if let current = self.training, run.step != 0 {
+            training = current
         } else {
             try finishTraining()
-            writer = try TrainingWriter(store: store)
-            trainingWriter = writer
-            train = TrainRecord(sessionID: sessionID, cellID: cellID, target: run.target,
-                                optimizerJSON: run.settingsJSON ?? "{}", steps: run.totalSteps ?? 0)
+            let interval = run.checkpointEvery ?? checkpointEvery
+            training = TrainingRecording(writer: try TrainingWriter(store: store), interval: interval, train: TrainRecord(
+                sessionID: sessionID, cellID: cellID, target: run.target, optimizerJSON: run.settingsJSON ?? "{}",
+                steps: run.totalSteps ?? 0, checkpointEvery: policy.keepsCheckpoints ? interval : nil))
+            self.training = training
         }
-        let (record, nodeIDs, values) = records(of: run, cellID: cellID, trainID: nil)
-        try writer.submit(TrainingWriter.Step(train: train, run: record, nodeIDs: nodeIDs, values: values))
+        // A train() call's steps all use the same graph: its node rows are looked up once.
+        let nodeIDs = training.nodeIDs ?? self.nodeIDs(of: run)
+        training.nodeIDs = nodeIDs
+        guard policy.keepsCheckpoints else {
+            try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: false, to: training)
+            return
+        }
+        if let held = training.held {
+            training.held = nil
+            try submit(held.run, nodeIDs: held.nodeIDs, cellID: held.cellID, checkpoint: false, to: training)
+        }
+        let step = run.step ?? 0
+        if step % training.interval == 0 || step == (run.totalSteps ?? 0) - 1 {
+            try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: true, to: training)
+        } else {
+            // Holding the step costs no copy: the next forward pass replaces the tensors it holds
+            // (only the params, updated in place, are copied once).
+            training.held = HeldStep(run: run, nodeIDs: nodeIDs, cellID: cellID)
+        }
     }
 
-    /// Waits until the train() call's steps are all written and gives the store back to this
-    /// thread. Must run before anything else uses the store; throws if a step was not written.
+    /// Writes the step held back as a checkpoint (it is the last finished one), waits until the
+    /// train() call's steps are all written and gives the store back to this thread. Must run
+    /// before anything else uses the store; throws if a step was not written.
     func finishTraining() throws {
-        guard let writer = trainingWriter else { return }
-        trainingWriter = nil
-        try writer.finish()
+        guard let training else { return }
+        self.training = nil
+        var failure: (any Error)?
+        if let held = training.held {
+            training.held = nil
+            do {
+                try submit(held.run, nodeIDs: held.nodeIDs, cellID: held.cellID, checkpoint: true, to: training)
+            } catch {
+                failure = error
+            }
+        }
+        do { try training.writer.finish() } catch { failure = failure ?? error }
+        if let failure { throw failure }
     }
 
-    private func insert(_ run: RunEvent, cellID: Int64?, trainID: Int64?) throws -> Int64 {
-        let (record, nodeIDs, values) = records(of: run, cellID: cellID, trainID: trainID)
-        return try store.insertRun(record, nodeIDs: nodeIDs, values: values)
+    private func submit(_ run: RunEvent, nodeIDs: [Int64], cellID: Int64, checkpoint: Bool, to training: TrainingRecording) throws {
+        let form: ValueForm = checkpoint ? .checkpoint : .trainingStep
+        let step = TrainingWriter.Step(train: training.train, run: runRecord(of: run, cellID: cellID), nodeIDs: nodeIDs,
+                                       values: values(of: run, form: form), checkpoint: checkpoint ? checkpointRecord(of: run) : nil)
+        try training.writer.submit(step)
+        training.train = nil
     }
 
-    /// The run row, the graph's node ids and the value rows the policy keeps of one run.
-    private func records(of run: RunEvent, cellID: Int64?, trainID: Int64?) -> (RunRecord, [Int64], [ValueRecord]) {
+    private func insert(_ run: RunEvent, cellID: Int64?) throws -> Int64 {
+        try store.insertRun(runRecord(of: run, cellID: cellID), nodeIDs: nodeIDs(of: run), values: values(of: run, form: .single))
+    }
+
+    /// The graph's node definitions, recorded whatever the policy (what replay rebuilds).
+    private func nodeIDs(of run: RunEvent) -> [Int64] {
+        run.nodes.compactMap { nodeRecordIDs[$0.name] }
+    }
+
+    private func runRecord(of run: RunEvent, cellID: Int64?) -> RunRecord {
         let kind: GradStore.RunKind
         switch run.kind {
         case .forward: kind = .forward
@@ -88,45 +135,105 @@ final class GraphRecorder {
         case .forwardMode: kind = .forwardMode
         case .gradcheck: kind = .gradcheck
         }
-        // Large leaves and param gradients are kept in full only where a training call starts and ends.
-        let isBoundaryStep = run.kind == .train && run.step.map { step in step == 0 || step == (run.totalSteps ?? 0) - 1 } ?? false
-        var values: [ValueRecord] = []
-        var nodeIDs: [Int64] = []
-        if policy != .none {
-            values.reserveCapacity(run.nodes.count)
-            for node in run.nodes {
-                guard let nodeID = nodeRecordIDs[node.name] else { continue }
-                nodeIDs.append(nodeID)
-                let value = storage(of: node.value, inFullByDefault: node.isLeaf, boundary: isBoundaryStep)
-                let grad = node.gradient.flatMap { storage(of: $0, inFullByDefault: node.isParam, boundary: isBoundaryStep) }
-                guard value != nil || grad != nil else { continue }
-                values.append(ValueRecord(nodeID: nodeID, shape: node.value.shape, value: value, grad: grad))
-            }
-        } else {
-            nodeIDs = run.nodes.compactMap { nodeRecordIDs[$0.name] }
-        }
-        let record = RunRecord(
+        return RunRecord(
             sessionID: sessionID, cellID: cellID, kind: kind, target: run.target, targetNodeID: nodeRecordIDs[run.target],
             step: run.step, loss: run.loss, startedAt: Date(timeIntervalSinceNow: -run.durationSeconds),
-            durationMs: run.durationSeconds * 1000, trainID: trainID, recordPolicy: policy, optimizerJSON: run.settingsJSON,
-            steps: run.steps)
-        return (record, nodeIDs, values)
+            durationMs: run.durationSeconds * 1000, recordPolicy: policy, optimizerJSON: run.settingsJSON, steps: run.steps)
     }
 
-    /// What the policy keeps of one tensor: in full, as a summary, or nothing.
-    private func storage(of tensor: Tensor, inFullByDefault: Bool, boundary: Bool) -> TensorData? {
-        let isScalar = tensor.rank == 0
-        switch policy {
-        case .all:
-            return .full(tensor.scalars)
-        case .none:
-            return nil
-        case .scalars:
-            return isScalar ? .full(tensor.scalars) : nil
-        case .params:
-            if isScalar { return .full(tensor.scalars) }
-            if inFullByDefault && (tensor.count <= Self.fullStorageLimit || boundary) { return .full(tensor.scalars) }
-            return .summary(TensorSummary(summarizing: tensor.scalars))
-        }
+    /// Which of the `params` policy's three forms a run takes (SPEC §3).
+    private enum ValueForm {
+        /// A forward or backward run: scalars, leaves and param gradients in full up to
+        /// `fullStorageLimit` elements, the rest as summaries.
+        case single
+        /// A training step between checkpoints: the params' values and gradients as summaries.
+        case trainingStep
+        /// A checkpoint: the params' values and gradients in full.
+        case checkpoint
     }
+
+    /// The value rows the policy keeps of one run.
+    private func values(of run: RunEvent, form: ValueForm) -> [ValueRecord] {
+        guard policy != .none else { return [] }
+        var values: [ValueRecord] = []
+        values.reserveCapacity(run.nodes.count)
+        for node in run.nodes {
+            guard let nodeID = nodeRecordIDs[node.name] else { continue }
+            let value: TensorData?
+            let grad: TensorData?
+            switch (policy, form) {
+            case (.none, _):
+                continue
+            case (.all, _):
+                value = .full(node.value.scalars)
+                grad = node.gradient.map { .full($0.scalars) }
+            case (.scalars, _):
+                value = node.value.rank == 0 ? .full(node.value.scalars) : nil
+                grad = node.gradient.flatMap { $0.rank == 0 ? .full($0.scalars) : nil }
+            case (.params, .single):
+                value = Self.fullOrSummary(node.value, full: node.value.rank == 0 || (node.isLeaf && node.value.count <= Self.fullStorageLimit))
+                grad = node.gradient.map { Self.fullOrSummary($0, full: $0.rank == 0 || (node.isParam && $0.count <= Self.fullStorageLimit)) }
+            case (.params, .trainingStep):
+                guard node.isParam else { continue }
+                value = Self.fullOrSummary(node.value, full: node.value.count == 1)
+                grad = node.gradient.map { Self.fullOrSummary($0, full: $0.count == 1) }
+            case (.params, .checkpoint):
+                guard node.isParam else { continue }
+                value = .full(node.value.scalars)
+                grad = node.gradient.map { .full($0.scalars) }
+            }
+            guard value != nil || grad != nil else { continue }
+            values.append(ValueRecord(nodeID: nodeID, shape: node.value.shape, value: value, grad: grad))
+        }
+        return values
+    }
+
+    private static func fullOrSummary(_ tensor: Tensor, full: Bool) -> TensorData {
+        full ? .full(tensor.scalars) : .summary(TensorSummary(summarizing: tensor.scalars))
+    }
+
+    /// The optimizer's state of a training step, keyed by the params' node rows.
+    private func checkpointRecord(of run: RunEvent) -> CheckpointRecord? {
+        guard let state = run.optimizerState else { return nil }
+        var shapes: [String: [Int]] = [:]
+        for node in run.nodes where node.isParam { shapes[node.name] = node.value.shape }
+        var buffers: [OptimizerBufferRecord] = []
+        for (name, slots) in state.buffers.sorted(by: { $0.key < $1.key }) {
+            guard let nodeID = nodeRecordIDs[name], let shape = shapes[name] else { continue }
+            for (slot, elements) in slots.sorted(by: { $0.key < $1.key }) {
+                buffers.append(OptimizerBufferRecord(nodeID: nodeID, slot: slot.rawValue, shape: shape, elements: elements))
+            }
+        }
+        return CheckpointRecord(optimizerSteps: state.stepCount, buffers: buffers)
+    }
+}
+
+/// One train() call being recorded.
+private final class TrainingRecording {
+    let writer: TrainingWriter
+    /// K: steps 0, K, 2K, ... are checkpoints, and the last finished step.
+    let interval: Int
+    /// The call's row, until the first step carries it to the writer.
+    var train: TrainRecord?
+    var held: HeldStep?
+    /// The node rows of the call's graph, the same at every step.
+    var nodeIDs: [Int64]?
+
+    init(writer: TrainingWriter, interval: Int, train: TrainRecord) {
+        self.writer = writer
+        self.interval = max(1, interval)
+        self.train = train
+    }
+}
+
+/// A training step not yet handed to the writer (see `GraphRecorder.recordTrainingStep`).
+private struct HeldStep {
+    var run: RunEvent
+    var nodeIDs: [Int64]
+    var cellID: Int64
+}
+
+extension RecordPolicy {
+    /// Whether train() calls under this policy store checkpoints.
+    var keepsCheckpoints: Bool { self == .all || self == .params }
 }

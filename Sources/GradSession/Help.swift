@@ -29,9 +29,15 @@ enum Help {
       %explain J           the forward steps and the chain rule, step by step
       %explain J --forward w   forward-mode differentiation from w, left to right
       %graph J             the graph of J (SVG in Jupyter; --dot for Graphviz source)
-      %rerun RUN           rebuild run RUN from the database alone, re-run its backward pass, compare bit for bit
+      %rerun RUN [--store] rebuild run RUN from the database alone, re-run its backward pass, compare bit for bit
+                           (a training step between checkpoints: re-executed from the checkpoint before it);
+                           --store keeps the step's values and gradients in full for SQL
+      %record POLICY [--checkpoint-every K]
+                           what runs store: params (default: train() stores summaries at every step and
+                           params + optimizer state in full at the first, every K-th (100) and last step),
+                           all (everything in full), scalars, none
       %diff A B            nodes added, removed or redefined between two runs; what moved most
       %time STATEMENT      wall time and steps (node evaluations) of the runs it made
-      %runs  %who  %history  %record all|params|scalars|none  %reset  %clear  %help
+      %runs  %who  %history  %reset  %clear  %help
     """
 }

@@ -47,16 +47,7 @@ extension Session {
             }.joined(separator: "\n")
             emit(.display(RichOutput(plain: text.isEmpty ? "no history yet" : text)), into: &cell)
         case "record":
-            let word = argument.trimmed
-            guard !word.isEmpty else {
-                emit(.display(RichOutput(plain: "%record \(recordPolicy.rawValue)")), into: &cell)
-                return
-            }
-            guard let policy = RecordPolicy(rawValue: word) else {
-                throw RuntimeError.session("%record takes all, params, scalars or none, not '\(word)'", at: span, fixIt: "e.g. %record all")
-            }
-            recordPolicy = policy
-            emit(.display(RichOutput(plain: "%record \(policy.rawValue)")), into: &cell)
+            try recordMagic(argument: argument, span: span, cell: &cell)
         case "reset":
             reset()
             emit(.display(RichOutput(plain: "the graph is empty (the run history keeps everything)")), into: &cell)
@@ -74,6 +65,36 @@ extension Session {
             let suggestion = NameSuggestion.nearest(to: name, among: Self.magicNames)
             throw RuntimeError.session("unknown magic %\(name)", at: span, fixIt: suggestion.map { "did you mean %\($0)?" } ?? "see %help")
         }
+    }
+
+    /// `%record [all|params|scalars|none] [--checkpoint-every K]`: what runs store from now on.
+    private func recordMagic(argument: String, span: SourceSpan, cell: inout CellRun) throws {
+        var words = argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var policy = recordPolicy
+        var interval = checkpointEvery
+        let usage = "%record [all|params|scalars|none] [--checkpoint-every K]"
+        while !words.isEmpty {
+            let word = words.removeFirst()
+            if word == "--checkpoint-every" || word.hasPrefix("--checkpoint-every=") {
+                let text = word.hasPrefix("--checkpoint-every=") ? String(word.dropFirst("--checkpoint-every=".count))
+                    : (words.isEmpty ? "" : words.removeFirst())
+                guard let parsed = Int(text), parsed >= 1 else {
+                    throw RuntimeError.session("%record --checkpoint-every takes a whole number of steps of at least 1, not '\(text)'", at: span,
+                                               fixIt: "e.g. %record params --checkpoint-every 50")
+                }
+                interval = parsed
+            } else if let named = RecordPolicy(rawValue: word) {
+                policy = named
+            } else {
+                throw RuntimeError.session("%record takes all, params, scalars or none, not '\(word)'", at: span, fixIt: "usage: \(usage)")
+            }
+        }
+        recordPolicy = policy
+        checkpointEvery = interval
+        let checkpoints = policy.keepsCheckpoints
+            ? "train() stores checkpoints at its first step, every \(interval == 1 ? "step" : "\(interval) steps") and its last"
+            : "train() keeps no checkpoints under this policy"
+        emit(.display(RichOutput(plain: "%record \(policy.rawValue) --checkpoint-every \(interval)\n\(checkpoints)")), into: &cell)
     }
 
     func singleName(_ argument: String, magic: String, span: SourceSpan) throws -> String {

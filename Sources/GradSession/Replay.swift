@@ -35,11 +35,17 @@ public struct ReplayReport: Sendable {
     /// Definitions of the run's graph whose value a replay cannot reproduce (unseeded random
     /// numbers, gradients of an earlier pass): the likely reason for a difference.
     public var irreproducible: [String] = []
+    /// For a training step between checkpoints: how it was recovered by re-executing the steps
+    /// from the checkpoint before it.
+    public var reexecution: ReexecutionSummary?
 
     public var differences: [ReplayComparison] { comparisons.filter { !$0.isIdentical } }
     /// Every stored quantity matched, and there was at least one: a run that stored nothing
-    /// (`%record none`) cannot be vouched for.
-    public var isIdentical: Bool { !comparisons.isEmpty && comparisons.allSatisfy(\.isIdentical) }
+    /// (`%record none`) cannot be vouched for. A re-executed step must also have matched every
+    /// step on the way from its checkpoint.
+    public var isIdentical: Bool {
+        reexecution?.firstDifference == nil && !comparisons.isEmpty && comparisons.allSatisfy(\.isIdentical)
+    }
 
     /// What `gradbook replay` and `%rerun` print.
     public var text: String {
@@ -50,6 +56,13 @@ public struct ReplayReport: Sendable {
                      + "\(rebuiltNodeCount) node\(rebuiltNodeCount == 1 ? "" : "s") rebuilt")
         if !completedFromHistory.isEmpty {
             lines.append("  inputs its gradient did not reach, taken from the session's definitions: \(completedFromHistory.joined(separator: ", "))")
+        }
+        if let reexecution {
+            lines.append(contentsOf: reexecution.lines)
+            if reexecution.firstDifference != nil {
+                for definition in irreproducible { lines.append("  note: \(definition)") }
+                return lines.joined(separator: "\n")
+            }
         }
         let gradients = comparisons.filter { $0.quantity == .gradient }
         let values = comparisons.filter { $0.quantity == .value }
@@ -81,9 +94,11 @@ public struct ReplayReport: Sendable {
         let recorded = replayRunID.map { " → run \($0)" } ?? ""
         let gradients = Self.count(comparisons.filter { $0.quantity == .gradient }.count, "gradient")
         let values = Self.count(comparisons.filter { $0.quantity == .value }.count, "value")
-        let verdict = comparisons.isEmpty ? "NOTHING TO COMPARE (no value stored)"
-            : isIdentical ? "identical (\(gradients), \(values))"
-            : "DIFFERENT at \(Set(differences.map(\.name)).sorted().joined(separator: ", "))"
+        let reexecuted = reexecution.map { ", re-executed from step \($0.checkpointStep)" } ?? ""
+        let verdict = reexecution?.firstDifference.map { "DIFFERENT at step \($0.step), \($0.name)" }
+            ?? (comparisons.isEmpty ? "NOTHING TO COMPARE (no value stored)"
+                : isIdentical ? "identical (\(gradients), \(values)\(reexecuted))"
+                : "DIFFERENT at \(Set(differences.map(\.name)).sorted().joined(separator: ", "))")
         return "run \(original.id ?? 0) (\(Replayer.describe(original)))\(recorded): \(verdict)"
     }
 
@@ -97,16 +112,30 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable, Equatable {
     case rebuildFailed(run: Int64, name: String, definition: String, message: String)
     case targetFailed(run: Int64, target: String, message: String)
     case history(RunHistoryError)
+    /// A training step whose params were stored as summaries, with no checkpoint before it.
+    case noCheckpoint(run: Int64, step: Int, trainID: Int64, param: String, shape: [Int], policy: String?)
+    /// A checkpoint or the steps after it cannot be used to re-execute the training.
+    case checkpointUnusable(run: Int64, checkpointRun: Int64, message: String)
 
     public var description: String {
         switch self {
         case let .notReplayable(run, kind):
             return "cannot replay run \(run): it is a \(kind) run, and only backward and train runs have gradients to re-run"
         case let .leafNotStoredInFull(run, name, shape, isParam, policy):
-            let what = isParam ? "param" : "leaf"
+            guard isParam else {
+                return "cannot replay run \(run): the data leaf '\(name)' (shape \(formatShape(shape))) was not stored: "
+                    + "its definition has no stored value and the run did not store it in full"
+            }
             let recorded = policy.map { " (it was recorded under %record \($0))" } ?? ""
-            return "cannot replay run \(run): the \(what) '\(name)' (shape \(formatShape(shape))) was not stored in full in that run\(recorded); "
+            return "cannot replay run \(run): the param '\(name)' (shape \(formatShape(shape))) was not stored in full in that run\(recorded); "
                 + "run `%record all` before a run to make it replayable"
+        case let .noCheckpoint(run, step, trainID, param, shape, policy):
+            let recorded = policy.map { " under %record \($0)" } ?? ""
+            return "cannot replay run \(run): it is step \(step) of a train() call (train_id \(trainID)) recorded\(recorded) with the param '\(param)' "
+                + "(shape \(formatShape(shape))) as a summary, and no checkpoint of that call is stored at or before step \(step) to re-execute it from; "
+                + "train under %record params (the default, with checkpoints) or %record all to make its steps replayable"
+        case let .checkpointUnusable(run, checkpointRun, message):
+            return "cannot replay run \(run) from the checkpoint in run \(checkpointRun): \(message)"
         case let .rebuildFailed(run, name, definition, message):
             return "cannot replay run \(run): rebuilding '\(name) = \(definition)' failed: \(message)"
         case let .targetFailed(run, target, message):
@@ -130,11 +159,18 @@ public struct ReplayRecording: Sendable {
 
 /// Re-runs a stored backward pass or training step from the database alone: the run's node
 /// definitions, its leaves' values at that run, the backward pass again, and a comparison of
-/// every gradient and value it stored, bit for bit (SPEC §3).
+/// every gradient and value it stored, bit for bit (SPEC §3). A training step whose params were
+/// stored as summaries is recovered by re-executing the steps from the checkpoint before it.
 public enum Replayer {
-    /// - Parameter recording: records the replay as a run of kind `replay`; nil only compares
-    ///   (a read-only database).
-    public static func replay(run runID: Int64, store: RunStore, recording: ReplayRecording?) throws -> ReplayReport {
+    /// - Parameters:
+    ///   - recording: records the replay as a run of kind `replay`; nil only compares (a
+    ///     read-only database).
+    ///   - storeInFull: the replay run stores every value and gradient in full (`--store`),
+    ///     instead of mirroring what the original stored.
+    ///   - cache: keeps a re-executed training between calls, so replaying the steps of one
+    ///     train() call in order re-executes each step once.
+    public static func replay(run runID: Int64, store: RunStore, recording: ReplayRecording?, storeInFull: Bool = false,
+                              cache: ReplayCache? = nil) throws -> ReplayReport {
         let graph: RunGraph
         do {
             var loaded = try RunGraph.load(runID, from: store)
@@ -156,27 +192,58 @@ public enum Replayer {
 
         let started = Clock.now()
         let revision = try store.engineRevision(ofSession: original.sessionID) ?? 0
-        var interpreter = try rebuild(graph, runID: originalID, arithmeticRevision: revision)
-        let backward = try backwardPass(from: target, in: &interpreter, runID: originalID)
-        let duration = Clock.now() - started
-
         var replayed: [String: (value: Tensor, gradient: Tensor?)] = [:]
-        for (name, node) in interpreter.namedNodes {
-            replayed[name] = (interpreter.graph.value(node), nil)
+        let loss: Double?
+        var reexecution: ReexecutionSummary?
+        if original.kind == .train, let trainID = original.trainID, let step = original.step,
+           let summarized = paramStoredAsSummary(in: graph), try store.checkpointInterval(ofTrain: trainID) != nil {
+            let recovered = try reexecute(graph, step: step, trainID: trainID, summarizedParam: summarized, arithmeticRevision: revision,
+                                          store: store, cache: cache)
+            reexecution = recovered.summary
+            for (name, node) in recovered.interpreter.namedNodes {
+                replayed[name] = (recovered.interpreter.graph.value(node), nil)
+            }
+            for snapshot in recovered.step.nodes {
+                replayed[snapshot.name] = (snapshot.value, snapshot.gradient)
+            }
+            loss = recovered.step.loss
+        } else {
+            var interpreter = try rebuild(graph, runID: originalID, arithmeticRevision: revision)
+            let backward = try backwardPass(from: target, in: &interpreter, runID: originalID)
+            for (name, node) in interpreter.namedNodes {
+                replayed[name] = (interpreter.graph.value(node), nil)
+            }
+            for snapshot in backward.nodes {
+                replayed[snapshot.name] = (snapshot.value, snapshot.gradient)
+            }
+            loss = backward.loss
         }
-        for snapshot in backward.nodes {
-            replayed[snapshot.name] = (snapshot.value, snapshot.gradient)
-        }
-        let comparisons = compare(graph, with: replayed)
+        let duration = Clock.now() - started
+        // A re-execution that went astray before the step never computed the step itself.
+        let reachedStep = reexecution?.firstDifference.map { $0.step == original.step } ?? true
+        let comparisons = reachedStep ? compare(graph, with: replayed) : []
 
         var replayRunID: Int64?
-        if let recording {
-            replayRunID = try record(graph, replayed: replayed, loss: backward.loss, durationMs: duration * 1000,
+        if let recording, reachedStep {
+            replayRunID = try record(graph, replayed: replayed, loss: loss, durationMs: duration * 1000, storeInFull: storeInFull,
                                      recording: recording, store: store)
         }
         return ReplayReport(original: original, replayRunID: replayRunID, rebuiltNodeCount: graph.order.count,
                             completedFromHistory: graph.completedFromHistory, comparisons: comparisons,
-                            irreproducible: irreproducibleDefinitions(in: graph))
+                            irreproducible: irreproducibleDefinitions(in: graph), reexecution: reexecution)
+    }
+
+    /// A param the run stored only as a summary (a training step between checkpoints), if
+    /// every other leaf it needs is there: then the run is recovered by re-execution.
+    static func paramStoredAsSummary(in graph: RunGraph) -> NodeRecord? {
+        var summarized: NodeRecord?
+        for name in graph.order {
+            guard let node = graph.definitions[name], node.op == "leaf" || node.op == "param" else { continue }
+            guard graph.snapshot.leafValue(of: node) == nil else { continue }
+            guard node.isParam else { return nil }
+            summarized = summarized ?? node
+        }
+        return summarized
     }
 
     /// Op definitions that compute something else each time they run: `rand`/`randn` without
@@ -205,7 +272,7 @@ public enum Replayer {
 
     /// A fresh interpreter holding the run's graph: leaves with their values at the run,
     /// op nodes by executing their stored definitions, in the session's graph order.
-    private static func rebuild(_ graph: RunGraph, runID: Int64, arithmeticRevision: Int) throws -> Interpreter {
+    static func rebuild(_ graph: RunGraph, runID: Int64, arithmeticRevision: Int) throws -> Interpreter {
         var interpreter = Interpreter()
         interpreter.arithmeticRevision = min(arithmeticRevision, Interpreter.engineRevision)
         let context = ExecutionContext(cellNumber: 0)
@@ -274,7 +341,7 @@ public enum Replayer {
 
     // MARK: comparing
 
-    private static func compare(_ graph: RunGraph, with replayed: [String: (value: Tensor, gradient: Tensor?)]) -> [ReplayComparison] {
+    static func compare(_ graph: RunGraph, with replayed: [String: (value: Tensor, gradient: Tensor?)]) -> [ReplayComparison] {
         var comparisons: [ReplayComparison] = []
         let position = Dictionary(graph.order.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
         let nodes = graph.snapshot.nodes.sorted { (position[$0.name] ?? .max) < (position[$1.name] ?? .max) }
@@ -291,7 +358,7 @@ public enum Replayer {
         return comparisons
     }
 
-    private static func comparison(of name: String, _ quantity: ReplayComparison.Quantity, stored: TensorData,
+    static func comparison(of name: String, _ quantity: ReplayComparison.Quantity, stored: TensorData,
                                    replayed: Tensor?) -> ReplayComparison {
         var result = ReplayComparison(name: name, quantity: quantity, storedInFull: stored.elements != nil, difference: nil)
         guard let replayed else {
@@ -310,21 +377,30 @@ public enum Replayer {
     // MARK: recording
 
     /// Records the replay with the original's graph (the same node definitions, so the same
-    /// graph row) and, for each node, the quantities the original stored, stored the same way.
+    /// graph row) and, for each node, the quantities the original stored, stored the same way;
+    /// with `storeInFull`, every value and gradient of the run's nodes in full.
     private static func record(_ graph: RunGraph, replayed: [String: (value: Tensor, gradient: Tensor?)], loss: Double?,
-                               durationMs: Double, recording: ReplayRecording, store: RunStore) throws -> Int64 {
+                               durationMs: Double, storeInFull: Bool, recording: ReplayRecording, store: RunStore) throws -> Int64 {
         let original = graph.run
         var values: [ValueRecord] = []
         for node in graph.snapshot.nodes {
-            guard let id = node.id, let stored = graph.snapshot.values[id], let mine = replayed[node.name] else { continue }
-            let value = mirror(stored.value, mine.value)
-            let gradient = mine.gradient.flatMap { mirror(stored.grad, $0) }
+            guard let id = node.id, let mine = replayed[node.name] else { continue }
+            let value: TensorData?
+            let gradient: TensorData?
+            if storeInFull {
+                value = .full(mine.value.scalars)
+                gradient = mine.gradient.map { .full($0.scalars) }
+            } else {
+                guard let stored = graph.snapshot.values[id] else { continue }
+                value = mirror(stored.value, mine.value)
+                gradient = mine.gradient.flatMap { mirror(stored.grad, $0) }
+            }
             guard value != nil || gradient != nil else { continue }
             values.append(ValueRecord(nodeID: id, shape: mine.value.shape, value: value, grad: gradient))
         }
         let record = RunRecord(sessionID: recording.sessionID, cellID: recording.cellID, kind: .replay, target: original.target,
                                targetNodeID: original.targetNodeID, step: original.step, loss: loss, durationMs: durationMs,
-                               replayOf: original.id, recordPolicy: original.recordPolicy)
+                               replayOf: original.id, recordPolicy: storeInFull ? .all : original.recordPolicy)
         return try store.insertRun(record, nodeIDs: graph.snapshot.nodes.compactMap(\.id), values: values)
     }
 
@@ -393,7 +469,13 @@ extension Session {
     /// `%rerun [RUN]`: replays run RUN (default: this session's latest backward or train run)
     /// and fails the cell when a gradient or value differs.
     func rerunMagic(argument: String, span: SourceSpan, cell: inout CellRun) throws {
-        let word = argument.trimmed
+        var words = argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let storeInFull = words.contains("--store")
+        words.removeAll { $0 == "--store" }
+        guard words.count <= 1 else {
+            throw RuntimeError.session("%rerun takes one run id, not '\(words.joined(separator: " "))'", at: span, fixIt: "e.g. %rerun 3 --store (see %runs)")
+        }
+        let word = words.first ?? ""
         let runID: Int64
         if word.isEmpty {
             let latest = try store.query(
@@ -412,13 +494,18 @@ extension Session {
         }
         let report: ReplayReport
         do {
-            report = try Replayer.replay(run: runID, store: store, recording: ReplayRecording(sessionID: sessionID, cellID: cell.cellID))
+            report = try Replayer.replay(run: runID, store: store, recording: ReplayRecording(sessionID: sessionID, cellID: cell.cellID),
+                                         storeInFull: storeInFull)
         } catch let error as ReplayError {
             throw RuntimeError.session(error.description, at: span)
         } catch {
             throw RuntimeError.session("cannot replay run \(runID): \(error)", at: span)
         }
         emit(.display(RichOutput(plain: report.text)), into: &cell)
+        if let difference = report.reexecution?.firstDifference {
+            throw RuntimeError.session("re-executing run \(report.original.id ?? runID)'s training differs from the stored run at step \(difference.step) (run \(difference.runID)), \(difference.name)",
+                                       at: span)
+        }
         if report.comparisons.isEmpty {
             throw RuntimeError.session("run \(report.original.id ?? runID) stored nothing to compare the replay with", at: span,
                                        fixIt: "record runs with %record all (or params)")

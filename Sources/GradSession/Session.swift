@@ -37,6 +37,13 @@ public final class Session {
         set { recorder.policy = newValue }
     }
 
+    /// K: a `train()` without `checkpoint_every=` stores a checkpoint at every K-th step (and
+    /// at its first and last finished step). At least 1.
+    public var checkpointEvery: Int {
+        get { recorder.checkpointEvery }
+        set { recorder.checkpointEvery = max(1, newValue) }
+    }
+
     /// Marks the session ended in the database (`sessions.ended_at`).
     public func close() throws {
         guard !closed else { return }

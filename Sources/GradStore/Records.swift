@@ -77,18 +77,59 @@ public struct TrainRecord: Sendable, Hashable {
     public var optimizerJSON: String
     /// Steps asked for (the runs say how many were done).
     public var steps: Int
+    /// K: the first step, every K-th step and the last finished step are checkpoints; nil when
+    /// the call keeps none (`%record scalars`, `none`).
+    public var checkpointEvery: Int?
     public var startedAt: Date
 
     public init(id: Int64? = nil, sessionID: Int64, cellID: Int64?, target: String,
-                optimizerJSON: String, steps: Int, startedAt: Date = Date()) {
+                optimizerJSON: String, steps: Int, checkpointEvery: Int? = nil, startedAt: Date = Date()) {
         self.id = id
         self.sessionID = sessionID
         self.cellID = cellID
         self.target = target
         self.optimizerJSON = optimizerJSON
         self.steps = steps
+        self.checkpointEvery = checkpointEvery
         self.startedAt = startedAt
     }
+}
+
+/// What a checkpoint adds to its training step's run (whose value rows hold every param in
+/// full): the optimizer's state before the step's update, so training continues exactly.
+public struct CheckpointRecord: Sendable, Hashable {
+    /// Updates the optimizer made before this step.
+    public var optimizerSteps: Int
+    public var buffers: [OptimizerBufferRecord]
+
+    public init(optimizerSteps: Int, buffers: [OptimizerBufferRecord]) {
+        self.optimizerSteps = optimizerSteps
+        self.buffers = buffers
+    }
+}
+
+/// One per-param buffer of an optimizer (`exp_avg` of `W1`), exactly.
+public struct OptimizerBufferRecord: Sendable, Hashable {
+    public var nodeID: Int64
+    /// PyTorch's name: `momentum_buffer`, `exp_avg` or `exp_avg_sq`.
+    public var slot: String
+    public var shape: [Int]
+    /// Row-major elements.
+    public var elements: [Double]
+
+    public init(nodeID: Int64, slot: String, shape: [Int], elements: [Double]) {
+        self.nodeID = nodeID
+        self.slot = slot
+        self.shape = shape
+        self.elements = elements
+    }
+}
+
+/// A checkpoint as read back: where it is, and what it holds.
+public struct StoredCheckpoint: Sendable, Hashable {
+    public var runID: Int64
+    public var step: Int
+    public var record: CheckpointRecord
 }
 
 /// One forward pass, backward pass, train step or replay.

@@ -31,14 +31,36 @@ extension RunStore {
         VALUES (?1, ?2, '[]', 1, ?3, ?4, ?5, ?6, ?7, ?8)
         """
 
+    /// Rows that hold only summaries (a training step between checkpoints) go in one statement
+    /// per run: for such narrow rows SQLite's per-statement work is most of the cost.
+    private static let summaryRowsPerStatement = 32
+
+    private static func insertSummariesSQL(rows: Int) -> String {
+        let row = "(?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        return "INSERT INTO value(run_id, node_id, shape, numel, value_storage, grad_storage, value_min, value_max, value_mean, value_l2, "
+            + "grad_min, grad_max, grad_mean, grad_l2) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    private static let insertSummariesSQLByRows = (0...summaryRowsPerStatement).map { insertSummariesSQL(rows: $0) }
+
     func insertValues(_ values: [ValueRecord], runID: Int64, deferJSON: Bool) throws {
         guard !values.isEmpty else { return }
-        let statement = try database.cachedStatement(RunStore.insertValueSQL)
-        let scalarStatement = try database.cachedStatement(RunStore.insertScalarSQL)
+        var summaries: [ValueRecord] = []
+        // Fetched when first needed: a training step between checkpoints uses neither.
+        var general: Statement?
+        var scalars: Statement?
         for record in values {
-            if record.shape.isEmpty, try insertScalar(record, runID: runID, statement: scalarStatement) {
+            if case .summary? = record.value, record.grad.isSummaryOrNil {
+                summaries.append(record)
                 continue
             }
+            if record.shape.isEmpty {
+                let scalarStatement = try scalars ?? database.cachedStatement(RunStore.insertScalarSQL)
+                scalars = scalarStatement
+                if try insertScalar(record, runID: runID, statement: scalarStatement) { continue }
+            }
+            let statement = try general ?? database.cachedStatement(RunStore.insertValueSQL)
+            general = statement
             guard let numel = TensorJSON.elementCount(of: record.shape) else {
                 throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
             }
@@ -53,6 +75,46 @@ extension RunStore {
                            storageColumn: 6, deferJSON: deferJSON, statement: statement)
             try statement.step()
         }
+        general?.reset()
+        var start = 0
+        while start < summaries.count {
+            let chunk = summaries[start..<Swift.min(start + RunStore.summaryRowsPerStatement, summaries.count)]
+            try insertSummaries(chunk, runID: runID)
+            start += chunk.count
+        }
+    }
+
+    /// Inserts rows whose value is a summary and whose gradient is a summary or absent.
+    private func insertSummaries(_ records: ArraySlice<ValueRecord>, runID: Int64) throws {
+        let statement = try database.cachedStatement(RunStore.insertSummariesSQLByRows[records.count])
+        var column: Int32 = 1
+        func bind(_ summary: TensorSummary?) throws {
+            try statement.bind(summary?.min, at: column)
+            try statement.bind(summary?.max, at: column + 1)
+            try statement.bind(summary?.mean, at: column + 2)
+            try statement.bind(summary?.l2, at: column + 3)
+            column += 4
+        }
+        for record in records {
+            guard let numel = TensorJSON.elementCount(of: record.shape) else {
+                throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
+            }
+            guard case .summary(let value)? = record.value else { continue }
+            var grad: TensorSummary?
+            if case .summary(let given)? = record.grad { grad = given }
+            for given in [value, grad].compactMap({ $0 }) where given.numel != numel {
+                throw StoreError.invalidRecord("node \(record.nodeID): summary of \(given.numel) elements for shape \(record.shape)")
+            }
+            try statement.bind(runID, at: column)
+            try statement.bind(record.nodeID, at: column + 1)
+            try statement.bind(shapeText(record.shape), at: column + 2)
+            try statement.bind(Int64(numel), at: column + 3)
+            try statement.bind(grad == nil ? nil : Int64(1), at: column + 4)
+            column += 5
+            try bind(value)
+            try bind(grad)
+        }
+        try statement.step()
         statement.reset()
     }
 
@@ -284,5 +346,14 @@ extension RunStore {
             }
         }
         return Int64(bitPattern: hash)
+    }
+}
+
+private extension Optional where Wrapped == TensorData {
+    var isSummaryOrNil: Bool {
+        switch self {
+        case nil, .summary?: return true
+        case .full?: return false
+        }
     }
 }

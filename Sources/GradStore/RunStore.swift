@@ -184,8 +184,8 @@ public final class RunStore {
     public func beginTrain(_ record: TrainRecord) throws -> Int64 {
         try transaction {
             let statement = try database.cachedStatement("""
-                INSERT INTO train(session_id, cell_id, target, optimizer, steps, started_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                INSERT INTO train(session_id, cell_id, target, optimizer, steps, started_at, checkpoint_every)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 """)
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
@@ -193,6 +193,7 @@ public final class RunStore {
             try statement.bind(record.optimizerJSON, at: 4)
             try statement.bind(Int64(record.steps), at: 5)
             try statement.bind(Timestamp.string(from: record.startedAt), at: 6)
+            try statement.bind(record.checkpointEvery.map(Int64.init), at: 7)
             try statement.step()
             return database.lastInsertRowID
         }

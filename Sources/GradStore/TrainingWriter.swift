@@ -34,17 +34,22 @@ public final class TrainingWriter: @unchecked Sendable {
         public var run: RunRecord
         public var nodeIDs: [Int64]
         public var values: [ValueRecord]
+        /// Set when the step is a checkpoint (its values then hold every param in full).
+        public var checkpoint: CheckpointRecord?
 
-        public init(train: TrainRecord?, run: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) {
+        public init(train: TrainRecord?, run: RunRecord, nodeIDs: [Int64], values: [ValueRecord],
+                    checkpoint: CheckpointRecord? = nil) {
             self.train = train
             self.run = run
             self.nodeIDs = nodeIDs
             self.values = values
+            self.checkpoint = checkpoint
         }
 
         /// The numbers the step holds in full (what it costs to keep it queued).
         var heldValues: Int {
-            values.reduce(0) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
+            let buffers = checkpoint?.buffers.reduce(0) { total, buffer in total &+ buffer.elements.count } ?? 0
+            return values.reduce(buffers) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
         }
     }
 
@@ -181,7 +186,11 @@ public final class TrainingWriter: @unchecked Sendable {
         }
         var run = step.run
         run.trainID = currentTrainID
-        return try store.insertRun(run, nodeIDs: step.nodeIDs, values: step.values)
+        let runID = try store.insertRun(run, nodeIDs: step.nodeIDs, values: step.values)
+        if let checkpoint = step.checkpoint {
+            try store.insertCheckpoint(runID: runID, checkpoint)
+        }
+        return runID
     }
 }
 

@@ -11,8 +11,10 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             Rebuilds the run's graph from its stored node definitions and leaf values, runs the backward pass again, \
             records the result as a run of kind 'replay' (replay_of = the run) and compares every stored gradient and \
-            value with the replay's. Exits 1 if one differs or the run cannot be rebuilt (a leaf not stored in full: \
-            record with %record all).
+            value with the replay's. A training step between checkpoints is recovered by restoring the checkpoint \
+            before it (params and optimizer state) and re-executing the steps from there, each checked against the \
+            stored loss and param summaries. --store keeps the replayed step's values and gradients in full, for SQL. \
+            Exits 1 if one differs or the run cannot be rebuilt (a param not stored in full and no checkpoint).
             """
     )
 
@@ -27,11 +29,15 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Compare only, without recording the replay (works on a read-only database).")
     var noRecord = false
 
+    @Flag(help: "Record every value and gradient of the replayed run in full, so SQL can read them (run_values of the replay run).")
+    var store = false
+
     func validate() throws {
         guard runs.isEmpty != !all else {
             throw ValidationError(all ? "give either --run N or --all, not both" : "give the run to replay: --run N (or --all)")
         }
         if let bad = runs.first(where: { $0 <= 0 }) { throw ValidationError("run ids are positive, got \(bad)") }
+        if store && noRecord { throw ValidationError("--store records the replay; it cannot go with --no-record") }
     }
 
     func run() throws {
@@ -48,10 +54,12 @@ struct ReplayCommand: ParsableCommand {
         defer { if let sessionID { try? store.endSession(sessionID) } }
         var failures = 0
         var identical = 0
+        let cache = ReplayCache()
         for runID in ids {
             do {
                 let report = try Replayer.replay(run: runID, store: store,
-                                                 recording: sessionID.map { ReplayRecording(sessionID: $0, cellID: nil) })
+                                                 recording: sessionID.map { ReplayRecording(sessionID: $0, cellID: nil) },
+                                                 storeInFull: self.store, cache: cache)
                 print(all ? report.summaryLine : report.text)
                 if report.isIdentical { identical += 1 } else { failures += 1 }
             } catch {

@@ -9,7 +9,7 @@ import Testing
     /// statement, so one snapshot.
     static let consistencySQL = """
         SELECT (SELECT count(*) FROM runs AS r WHERE r.kind = 'train'
-                AND (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id) <> \(TrainingNotebook.namedNodeCount)),
+                AND (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id) <> \(TrainingNotebook.paramCount)),
                (SELECT count(*) FROM (SELECT train_id FROM runs WHERE kind = 'train' GROUP BY train_id HAVING count(*) <> max(step) + 1)),
                (SELECT count(*) FROM runs WHERE kind = 'train')
         """

@@ -67,8 +67,11 @@ import Testing
             SELECT count(*) FROM runs AS r WHERE r.kind = 'train' AND (
                 r.graph_id IS NULL
                 OR (SELECT count(*) FROM run_nodes AS n WHERE n.run_id = r.run_id) <> \(TrainingNotebook.namedNodeCount)
-                OR (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id) <> \(TrainingNotebook.namedNodeCount)
-                OR (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id AND v.name = 'W1' AND v.grad_stored = 'full') <> 1);
+                OR (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id) <> \(TrainingNotebook.paramCount)
+                OR (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id AND v.name = 'W1' AND v.grad_stored IS NOT NULL) <> 1
+                OR (r.run_id IN (SELECT run_id FROM checkpoints)
+                    AND (SELECT count(*) FROM run_values AS v WHERE v.run_id = r.run_id AND v.grad_stored = 'full' AND v.value_stored = 'full')
+                        <> \(TrainingNotebook.paramCount)));
             """)
         #expect(incomplete == "0", "\(context)")
         let gaps = try Binary.sqlite(db, """

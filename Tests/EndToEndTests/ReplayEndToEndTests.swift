@@ -81,11 +81,10 @@ import Testing
         #expect(try Binary.sqlite(db, "SELECT grad FROM run_values WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'replay') AND name = 'b';") == "2.0")
     }
 
-    @Test func aLeafStoredOnlyAsASummaryIsNamedWithTheFix() throws {
+    @Test func aStepBetweenCheckpointsIsReexecutedAndAMissingCheckpointOrDataLeafIsNamed() throws {
         let directory = try Binary.temporaryDirectory()
         let db = directory.appendingPathComponent("large.db").path
-        // 80 × 60 = 4,800 elements: above the 4,096 kept in full at every step by %record params,
-        // so only the first and last training steps store W in full.
+        // 80 × 60 = 4,800 elements; the middle step stores W as a summary only.
         let notebook = directory.appendingPathComponent("large.grad")
         try """
         W = param(randn(80, 60, seed=1) * 0.1)
@@ -97,16 +96,29 @@ import Testing
         let steps = try Binary.sqlite(db, "SELECT group_concat(run_id) FROM (SELECT run_id FROM runs WHERE kind = 'train' ORDER BY step);")
             .split(separator: ",").map(String.init)
         try #require(steps.count == 3)
+        #expect(try Binary.sqlite(db, "SELECT group_concat(step) FROM checkpoints;") == "0,2")
         let middle = try Binary.run(["replay", "--run", steps[1], "--db", db])
-        #expect(middle.status == 1)
-        let message = middle.stderr.trimmingCharacters(in: .newlines)
+        #expect(middle.status == 0, "\(middle.stdout)\(middle.stderr)")
+        #expect(middle.stdout.contains("  re-executed from the checkpoint at step 0 (run \(steps[0])): 1 step before this one, each step's loss and param summaries identical bit for bit"),
+                "\(middle.stdout)")
+
+        // Without the checkpoint before it, the step cannot be recovered, and replay says why.
+        _ = try Binary.sqlite(db, "DELETE FROM optimizer_state WHERE run_id = \(steps[0]); DELETE FROM checkpoint WHERE run_id = \(steps[0]);")
+        let lost = try Binary.run(["replay", "--run", steps[1], "--db", db])
+        #expect(lost.status == 1)
+        let message = lost.stderr.trimmingCharacters(in: .newlines)
         #expect(!message.contains("\n"), "one line: \(message)")
-        #expect(message == "gradbook replay: cannot replay run \(steps[1]): the param 'W' (shape [80, 60]) was not stored in full in that run (it was recorded under %record params); run `%record all` before a run to make it replayable",
+        #expect(message == "gradbook replay: cannot replay run \(steps[1]): it is step 1 of a train() call (train_id 1) recorded under %record params with the param 'W' (shape [80, 60]) as a summary, and no checkpoint of that call is stored at or before step 1 to re-execute it from; train under %record params (the default, with checkpoints) or %record all to make its steps replayable",
                 "\(message)")
-        for boundary in [steps[0], steps[2]] {
-            let output = try Binary.run(["replay", "--run", boundary, "--db", db])
-            #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
-        }
+        // A checkpoint replays from its own full values.
+        let last = try Binary.run(["replay", "--run", steps[2], "--db", db])
+        #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+        // A data leaf whose value is gone.
+        _ = try Binary.sqlite(db, "UPDATE node SET leaf_value = NULL, leaf_value_json = NULL WHERE name = 'x';")
+        let noData = try Binary.run(["replay", "--run", steps[2], "--db", db])
+        #expect(noData.status == 1)
+        #expect(noData.stderr == "gradbook replay: cannot replay run \(steps[2]): the data leaf 'x' (shape [60]) was not stored: its definition has no stored value and the run did not store it in full\n",
+                "\(noData.stderr)")
     }
 
     @Test func usageErrorsExitTwo() throws {

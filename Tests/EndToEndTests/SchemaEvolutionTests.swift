@@ -51,6 +51,39 @@ import Testing
         #expect(query.stderr == "gradbook: \(untouched) holds no gradbook history yet\n", "\(query.stderr)")
     }
 
+    /// A history written by gradbook at schema version 1 (Tests/Fixtures/history-v1: the seed
+    /// and two train() calls that stored every param in full at every step) opens, is migrated,
+    /// replays as before, and takes new training with checkpoints.
+    @Test func aVersionOneHistoryIsMigratedAndReplaysAsBefore() throws {
+        let current = try currentVersion()
+        let db = path("v1.db")
+        let fixture = Binary.packageRoot.appendingPathComponent("Tests/Fixtures/history-v1/history-v1.sql").path
+        _ = try Binary.sqlite(db, ".read \(fixture)")
+        #expect(try Binary.sqlite(db, "PRAGMA user_version;") == "1")
+        let replay = try Binary.run(["replay", "--all", "--db", db])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.hasSuffix("11 runs replayed: 11 identical bit for bit, 0 not\n"), "\(replay.stdout)")
+        #expect(replay.stdout.contains("run 27 (train loss, step 2) → run "), "\(replay.stdout)")
+        #expect(try Binary.sqlite(db, "PRAGMA user_version;") == String(current))
+        // The old rows read as before through the public views; the old steps are no checkpoints.
+        #expect(try Binary.sqlite(db, "SELECT grad FROM run_values WHERE name = 'w' AND run_id = (SELECT min(run_id) FROM runs WHERE kind = 'backward');") == "-4.0")
+        #expect(try Binary.sqlite(db, "SELECT count(*), sum(is_checkpoint) FROM train_steps;") == "10|0")
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM checkpoints;") == "0")
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM param_history WHERE kind = 'train' AND grad_json IS NOT NULL;") == "40")
+        // New training in the same history gets checkpoints.
+        let more = path("more.grad")
+        try """
+        W = param(randn(3, 2, seed=5))
+        loss = sum(W * W)
+        train(loss, steps=4, lr=0.1, optimizer="adam")
+        """.write(toFile: more, atomically: true, encoding: .utf8)
+        #expect(try Binary.run(["run", more, "--db", db]).status == 0)
+        #expect(try Binary.sqlite(db, "SELECT group_concat(step) FROM checkpoints;") == "0,3")
+        let middle = try Binary.sqlite(db, "SELECT run_id FROM train_steps WHERE train_id = (SELECT max(train_id) FROM train_steps) AND step = 2;")
+        #expect(try Binary.run(["replay", "--run", middle, "--db", db]).status == 0)
+        #expect(try Binary.sqlite(db, "PRAGMA integrity_check;") == "ok")
+    }
+
     @Test func aHistoryFromANewerGradbookIsRefusedAndLeftAlone() throws {
         let current = try currentVersion()
         let db = path("future.db")

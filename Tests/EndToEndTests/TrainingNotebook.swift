@@ -5,6 +5,9 @@ import Foundation
 enum TrainingNotebook {
     /// Named nodes of the graph: X, labels, W1, b1, W2, b2, hidden, logits, loss.
     static let namedNodeCount = 9
+    /// Params: W1, b1, W2, b2. A training step stores a value row for each (summaries between
+    /// checkpoints, in full at checkpoints) under the default `%record params`.
+    static let paramCount = 4
 
     static func source(steps: Int, optimizer: String = "adam") -> String {
         """

@@ -77,4 +77,65 @@ private func run(_ optimizer: inout Optimizer, steps: Int, start: [Double]) thro
         #expect(g.scalar(unused) == 5)
         #expect(throws: EngineError.self) { try optimizer.step(graph: &g, params: [J], gradients: try g.backward(from: J)) }
     }
+
+    /// A checkpoint: the params' values and the optimizer's state after some steps. A fresh
+    /// optimizer with the same settings, given that state and those values, continues bit for
+    /// bit as the original did, for every kind, with the lr decay and weight decay in play.
+    @Test(arguments: [Optimizer.Kind.sgd, .momentum, .adam])
+    func aRestoredStateContinuesExactly(_ kind: Optimizer.Kind) throws {
+        func settings() -> Optimizer {
+            Optimizer(kind: kind, learningRate: 0.05, learningRateEnd: 0.01, totalSteps: 9, weightDecay: 0.01)
+        }
+        var original = settings()
+        var (g, p, J) = try quadratic([1.5, -0.25, 3])
+        for _ in 0..<4 {
+            try original.step(graph: &g, params: [p], gradients: try g.backward(from: J))
+            try g.recomputeForward(changed: [p])
+        }
+        let state = original.state
+        #expect(state.stepCount == 4)
+        #expect(Set(state.buffers[p]?.keys.map { $0 } ?? []) == Set(original.slots))
+        var (resumed, q, K) = try quadratic(g.value(p).scalars)
+        var restored = settings()
+        try restored.restore(Optimizer.State(stepCount: state.stepCount, buffers: state.buffers[p].map { [q: $0] } ?? [:]), graph: resumed)
+        for _ in 0..<5 {
+            try original.step(graph: &g, params: [p], gradients: try g.backward(from: J))
+            try g.recomputeForward(changed: [p])
+            try restored.step(graph: &resumed, params: [q], gradients: try resumed.backward(from: K))
+            try resumed.recomputeForward(changed: [q])
+            #expect(g.value(p).scalars.map(\.bitPattern) == resumed.value(q).scalars.map(\.bitPattern))
+        }
+        #expect(restored.stepCount == 9 && restored.state.buffers[q] == original.state.buffers[p])
+    }
+
+    /// Momentum's buffer starts at the first gradient, not at zero: a param without a buffer in
+    /// the state is a param whose first step is still to come.
+    @Test func anEmptyStateIsAFreshStart() throws {
+        var fresh = Optimizer(kind: .momentum, learningRate: 0.1)
+        var restored = Optimizer(kind: .momentum, learningRate: 0.1)
+        var (g, p, J) = try quadratic([2])
+        var (h, q, K) = try quadratic([2])
+        try restored.restore(Optimizer.State(), graph: h)
+        try fresh.step(graph: &g, params: [p], gradients: try g.backward(from: J))
+        try restored.step(graph: &h, params: [q], gradients: try h.backward(from: K))
+        #expect(g.value(p).scalars == h.value(q).scalars)
+        #expect(fresh.state.buffers[p]?[.momentumBuffer] == [4])
+    }
+
+    @Test func aStateThatDoesNotFitIsRefusedAndChangesNothing() throws {
+        let (g, p, J) = try quadratic([1, 2])
+        var adam = Optimizer(kind: .adam, learningRate: 0.1)
+        let cases: [(Optimizer.State, String)] = [
+            (Optimizer.State(stepCount: -1), "negative"),
+            (Optimizer.State(stepCount: 1, buffers: [p: [.expAvg: [0, 0]]]), "both exp_avg and exp_avg_sq"),
+            (Optimizer.State(stepCount: 1, buffers: [p: [.expAvg: [0], .expAvgSq: [0]]]), "has 1 elements, the param 2"),
+            (Optimizer.State(stepCount: 1, buffers: [p: [.momentumBuffer: [0, 0]]]), "adam keeps no momentum_buffer"),
+            (Optimizer.State(stepCount: 1, buffers: [J: [.expAvg: [0], .expAvgSq: [0]]]), "is not a param"),
+        ]
+        for (state, message) in cases {
+            let error = try #require(throws: EngineError.self) { try adam.restore(state, graph: g) }
+            #expect(error.description.contains(message), "\(error)")
+        }
+        #expect(adam.state == Optimizer.State())
+    }
 }

@@ -90,10 +90,16 @@ import Testing
         let runs = try integers(session, "SELECT run_id FROM runs WHERE kind IN ('backward', 'train') ORDER BY run_id")
         // 2 backward runs, 17 training steps, and each train's backward pass at its trained values.
         #expect(runs.count == 21)
+        // Training steps store their 4 params; steps 0 and the last of each call are checkpoints,
+        // the others are re-executed from the checkpoint before them.
+        let checkpoints = Set(try integers(session, "SELECT run_id FROM checkpoints"))
+        #expect(checkpoints.count == 4)
         for runID in runs {
             let report = try Replayer.replay(run: runID, store: session.store, recording: ReplayRecording(sessionID: session.sessionID, cellID: nil))
             #expect(report.isIdentical, "\(report.text)")
-            #expect(report.comparisons.filter { $0.quantity == .gradient }.count == 8, "\(report.text)")
+            let isTrain = report.original.kind == .train
+            #expect(report.comparisons.filter { $0.quantity == .gradient }.count == (isTrain ? 4 : 8), "\(report.text)")
+            #expect((report.reexecution != nil) == (isTrain && !checkpoints.contains(runID)), "\(report.text)")
             // Labels are not reached by the gradient, so a backward run's graph lacks them.
             if report.original.kind == .backward { #expect(report.completedFromHistory == ["labels"]) }
         }
