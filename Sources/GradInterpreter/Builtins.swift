@@ -93,15 +93,8 @@ extension Interpreter {
     private mutating func callGrad(_ call: Call, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
         try call.checkKeywords(["mode"])
         try call.checkPositionalCount(2...2, usage: "grad(J, w)")
-        let targetArgument = call.positional[0], inputArgument = call.positional[1]
-        guard case .node(let target) = targetArgument.value else {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "grad's first argument must be a node of the graph, got a constant", at: targetArgument.span)
-        }
-        guard case .node(let input) = inputArgument.value else {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "grad's second argument must be a node of the graph (a name), got a constant", at: inputArgument.span,
-                               fixIt: "name it first, e.g. w = param(2), then grad(J, w)")
-        }
-        try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
+        let targetArgument = call.positional[0]
+        let (target, input) = try differentiatedNodes(of: call, example: "grad(J, w)")
         if try differentiationMode(call) == .forward {
             return try forwardModeGrad(of: target, withRespectTo: input, call: call, context: context, outcome: &outcome)
         }
@@ -122,6 +115,21 @@ extension Interpreter {
             outcome.runs.append(run.event)
         }
         return try backwardPass(from: target, at: span)
+    }
+
+    /// The loss J and the node x of `grad(J, x, ...)` / `jvp(J, x, ...)`: both nodes of the graph,
+    /// and J not computed from gradients (which are not differentiated further).
+    func differentiatedNodes(of call: Call, example: String) throws(RuntimeError) -> (target: NodeID, input: NodeID) {
+        let targetArgument = call.positional[0], inputArgument = call.positional[1]
+        guard case .node(let target) = targetArgument.value else {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "\(call.callee)'s first argument must be a node of the graph, got a constant", at: targetArgument.span)
+        }
+        guard case .node(let input) = inputArgument.value else {
+            throw RuntimeError(RuntimeErrorID.notDifferentiable, "\(call.callee)'s second argument must be a node of the graph (a name), got a constant", at: inputArgument.span,
+                               fixIt: "name it first, e.g. w = param(2), then \(example)")
+        }
+        try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
+        return (target, input)
     }
 
     private func callPrint(_ call: Call, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {

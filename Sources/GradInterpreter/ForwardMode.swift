@@ -47,15 +47,8 @@ extension Interpreter {
     mutating func callJVP(_ call: Call, context: ExecutionContext, outcome: inout StatementOutcome) throws(RuntimeError) -> RuntimeValue {
         try call.checkKeywords([])
         try call.checkPositionalCount(3...3, usage: "jvp(J, w, 1)")
-        let targetArgument = call.positional[0], inputArgument = call.positional[1], directionArgument = call.positional[2]
-        guard case .node(let target) = targetArgument.value else {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "jvp's first argument must be a node of the graph, got a constant", at: targetArgument.span)
-        }
-        guard case .node(let input) = inputArgument.value else {
-            throw RuntimeError(RuntimeErrorID.notDifferentiable, "jvp's second argument must be a node of the graph (a name), got a constant", at: inputArgument.span,
-                               fixIt: "name it first, e.g. w = param(2), then jvp(J, w, 1)")
-        }
-        try checkNoGradientUse(beneath: target, statementUsesGrad: false, at: targetArgument.span)
+        let directionArgument = call.positional[2]
+        let (target, input) = try differentiatedNodes(of: call, example: "jvp(J, w, 1)")
         let inputShape = graph.shape(input)
         let given = try tensor(directionArgument, "jvp's direction")
         let direction: Tensor

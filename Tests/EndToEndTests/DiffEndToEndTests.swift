@@ -21,14 +21,7 @@ import Testing
         let notebook = directory.appendingPathComponent("diff.grad")
         try """
         # %%
-        x = -2
-        w = param(2)
-        b = param(8)
-        y = 2
-        c = w * x
-        a = c + b
-        d = a - y
-        J = 0.5 * d^2
+        \(SeedSource.definitions)
         backward J
         # %%
         x = 3

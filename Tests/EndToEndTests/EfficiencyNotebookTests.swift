@@ -62,14 +62,7 @@ import Testing
             """) == "x=0 w=0 b=0 y=0 c=1 a=1 d=1 J=2")
         let notebook = directory.appendingPathComponent("forward.grad")
         try """
-            x = -2
-            w = param(2)
-            b = param(8)
-            y = 2
-            c = w * x
-            a = c + b
-            d = a - y
-            J = 0.5 * d^2
+            \(SeedSource.definitions)
             grad(J, w, mode="forward")
             jvp(J, w, 1)
             %time backward J

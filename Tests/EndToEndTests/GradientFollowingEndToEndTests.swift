@@ -7,14 +7,7 @@ import Testing
 @Suite struct GradientFollowingEndToEndTests {
     static let seed = """
     # %%
-    x = -2
-    w = param(2)
-    b = param(8)
-    y = 2
-    c = w * x
-    a = c + b
-    d = a - y
-    J = 0.5 * d^2
+    \(SeedSource.definitions)
     backward J
     w.grad
 
