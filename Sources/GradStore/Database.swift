@@ -202,6 +202,13 @@ public final class Database {
                    refuseWrites readOnlyRefusal: SQLiteError?) throws -> QueryResult {
         var result = QueryResult(columns: [], rows: [])
         let changesBefore = sqlite3_total_changes64(handle)
+        if readOnlyRefusal != nil {
+            // sqlite3_stmt_readonly() calls ATTACH and DETACH read-only (they change the
+            // connection, not its files), yet ATTACH creates the file it names: the authorizer
+            // refuses them while the statement is prepared.
+            sqlite3_set_authorizer(handle, refuseAttach, nil)
+        }
+        defer { if readOnlyRefusal != nil { sqlite3_set_authorizer(handle, nil, nil) } }
         let bytes = Array(script.utf8) + [0]
         try bytes.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return }
@@ -215,6 +222,9 @@ public final class Database {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 guard code == SQLITE_OK else {
                     sqlite3_finalize(prepared)
+                    if let readOnlyRefusal, code == SQLITE_AUTH {
+                        throw SQLiteError(code: readOnlyRefusal.code, message: readOnlyRefusal.message, sql: text)
+                    }
                     throw SQLiteError.last(handle, code: code, sql: text)
                 }
                 if let prepared {
@@ -333,4 +343,11 @@ public final class Database {
     public func clearStatementCache() {
         statementCache.removeAll()
     }
+}
+
+/// The authorizer of read-only scripts: every action but ATTACH and DETACH is allowed (the
+/// read-only check of each prepared statement refuses the writes).
+private func refuseAttach(_: UnsafeMutableRawPointer?, _ action: Int32, _: UnsafePointer<CChar>?, _: UnsafePointer<CChar>?,
+                          _: UnsafePointer<CChar>?, _: UnsafePointer<CChar>?) -> Int32 {
+    action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK
 }

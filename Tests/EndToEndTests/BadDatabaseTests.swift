@@ -32,6 +32,20 @@ import Testing
         return db
     }
 
+    /// Read-only SQL touches no file: ATTACH (which SQLite counts as read-only, yet which creates
+    /// the file it names) is refused by `gradbook sql` and by `%sql` alike.
+    @Test func readOnlySQLCannotAttachAFile() throws {
+        let db = try makeHistory("attach.db")
+        let elsewhere = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("elsewhere.db").path
+        let cli = try Binary.run(["sql", "ATTACH DATABASE '\(elsewhere)' AS e", "--db", db])
+        #expect(cli.status == 1 && cli.stderr == "gradbook sql: read-only: pass --write to modify the database\n", "\(cli.stderr)")
+        let notebook = URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("attach.grad").path
+        try "%sql ATTACH DATABASE '\(elsewhere)' AS e\n".write(toFile: notebook, atomically: true, encoding: .utf8)
+        let magic = try Binary.run(["run", notebook, "--db", db])
+        #expect(magic.status == 1 && magic.stderr.contains("read-only: pass --write"), "\(magic.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere))
+    }
+
     @Test func readOnlyFileIsReadableButNotWritable() throws {
         let db = try makeHistory("readonly.db")
         _ = try Binary.sqlite(db, "PRAGMA wal_checkpoint(TRUNCATE);")

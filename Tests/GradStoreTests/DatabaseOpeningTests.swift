@@ -154,6 +154,22 @@ import Testing
         #expect(try store.query("DELETE FROM value", allowWrites: true).changes == 8)
     }
 
+    /// SQLite calls ATTACH read-only (it changes the connection, not its files), but it creates
+    /// the file it names: read-only SQL refuses it, and DETACH, before anything is touched.
+    @Test func readOnlyQueriesRefuseAttachAndCreateNoFile() throws {
+        let directory = try TemporaryDirectory()
+        let store = try RunStore(path: directory.path("history.db"))
+        let elsewhere = directory.path("elsewhere.db")
+        #expect(throws: StoreError.readOnly) { try store.query("ATTACH DATABASE '\(elsewhere)' AS e", allowWrites: false) }
+        #expect(throws: StoreError.readOnly) { try store.query("SELECT 1; ATTACH DATABASE ?1 AS e", arguments: [.text(elsewhere)], allowWrites: false) }
+        #expect(!FileManager.default.fileExists(atPath: elsewhere))
+        #expect(throws: StoreError.readOnly) { try store.query("DETACH DATABASE temp", allowWrites: false) }
+        // Reading goes on, and with writes allowed ATTACH is the user's to run.
+        #expect(try store.query("SELECT count(*) FROM sessions", allowWrites: false).rows == [[.integer(0)]])
+        _ = try store.query("ATTACH DATABASE '\(elsewhere)' AS e", allowWrites: true)
+        #expect(FileManager.default.fileExists(atPath: elsewhere))
+    }
+
     @Test func twoWritersWaitForEachOther() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("shared.db")
