@@ -337,7 +337,7 @@ struct ProgramGenerator {
                            "flatten", "transpose", "sum", "mean", "max", "min", "logsumexp"]
     static let binaryOps = ["pow", "max", "min", "mse", "concat", "stack", "cross_entropy", "one_hot", "matmul"]
     static let constructors = ["zeros", "ones", "eye", "arange", "linspace", "randn", "rand", "full"]
-    static let magics = ["who", "runs", "history", "explain", "graph", "sql", "record", "time", "rerun", "diff", "help", "reset", "nope"]
+    static let magics = ["who", "runs", "history", "explain", "graph", "sql", "plot", "record", "time", "rerun", "diff", "help", "reset", "nope"]
 
     /// Whether a failing cell must leave the interpreter and the database exactly as they were:
     /// one statement, and not one of the statements that keep part of their work on purpose
@@ -368,7 +368,12 @@ struct ProgramGenerator {
         case 86..<90: return cycle()
         case 90..<93: return random.chance(0.5) ? "print(\(expression(depth: 2)), \"text\")" : "gradcheck(\(name()))"
         case 93..<95: return "\(name())?"
-        case 95..<97: return "grad(\(name()), \(name()))"
+        case 95..<97:
+            switch random.below(3) {
+            case 0: return "grad(\(name()), \(name()))"
+            case 1: return "grad(\(name()), \(name()), mode=\(random.pick(["\"forward\"", "\"reverse\"", "\"sideways\"", "1"])))"
+            default: return "jvp(\(name()), \(name()), \(random.chance(0.7) ? number() : expression(depth: 1)))"
+            }
         case 97: return deepExpression()
         default: return "\(name()).\(random.pick(["T", "shape", "grad", "bogus"]))"
         }
@@ -398,6 +403,7 @@ struct ProgramGenerator {
         var call = "train(\(random.chance(0.9) ? name() : expression(depth: 1)), steps=\(steps), lr=\(lr)"
         if random.chance(0.6) { call += ", optimizer=\"\(random.pick(["sgd", "momentum", "adam", "rmsprop"]))\"" }
         if random.chance(0.2) { call += ", \(random.pick(["momentum=0.5", "beta1=1", "eps=0", "weight_decay=0.1", "lr_end=0.001", "bogus=1"]))" }
+        if random.chance(0.2) { call += ", checkpoint_every=\(random.pick(["1", "2", "7", "0", "-1", "x"]))" }
         return call + ")"
     }
 
@@ -416,7 +422,16 @@ struct ProgramGenerator {
     mutating func magic() -> String {
         let magic = random.pick(Self.magics)
         switch magic {
+        case "explain" where random.chance(0.3): return "%explain \(name()) --forward \(random.chance(0.9) ? name() : "")"
         case "explain", "graph": return "%\(magic) \(random.chance(0.2) ? "--dot " : "")\(random.chance(0.9) ? name() : "1 2")"
+        case "plot":
+            let queries = ["SELECT step, loss FROM train_steps", "SELECT step, name, grad_norm FROM param_history",
+                           "SELECT run_id, loss, duration_ms FROM runs", "SELECT 1", "SELECT name, 1 FROM nodes",
+                           "SELECT run_id, steps FROM runs WHERE 0", "SELEC oops", "", "DELETE FROM value",
+                           "SELECT run_id, value FROM run_values", "SELECT step, 1e308 * 10 FROM train_steps"]
+            let query = random.pick(queries)
+            let logy = random.chance(0.3) ? "--logy " : ""
+            return random.chance(0.2) ? "%%plot \(logy)\n\(query)" : "%plot \(logy)\(query)"
         case "sql":
             let queries = ["SELECT name, value, grad FROM run_values ORDER BY run_id DESC LIMIT 3",
                            "SELECT count(*) FROM runs", "SELECT * FROM nodes LIMIT 2", "SELEC oops",
@@ -424,7 +439,7 @@ struct ProgramGenerator {
                            "SELECT step, loss FROM train_steps LIMIT 2", "", "SELECT zeroblob(10)"]
             let query = random.pick(queries)
             return random.chance(0.2) ? "%%sql\n\(query)" : "%sql \(random.chance(0.1) ? "--write " : "")\(query)"
-        case "record": return "%record \(random.pick(["all", "params", "scalars", "none", "everything", ""]))"
+        case "record": return "%record \(random.pick(["all", "params", "scalars", "none", "everything", "", "params --checkpoint-every 3", "all --checkpoint-every 1", "params --checkpoint-every 0", "params --checkpoint-every x"]))"
         case "time": return "%time \(random.chance(0.5) ? "backward \(name())" : definition())"
         case "rerun": return "%rerun \(random.pick(["", "1", "2", "5", "17", "999", "-1", "x", "#3"]))"
         case "diff": return "%diff \(random.pick(["1 2", "2 5", "3 3", "1", "a b", "1 999"]))"
@@ -451,6 +466,10 @@ struct ProgramGenerator {
         case 6:
             let op = random.pick(Self.binaryOps)
             let keyword = op == "concat" && random.chance(0.5) ? ", axis=\(random.below(3))" : ""
+            if (op == "concat" || op == "stack") && random.chance(0.3) {
+                // NumPy's spelling: the tensors as one list.
+                return "\(op)([\(expression(depth: depth - 1)), \(expression(depth: depth - 1))]\(keyword))"
+            }
             return "\(op)(\(expression(depth: depth - 1)), \(expression(depth: depth - 1))\(keyword))"
         case 7: return constructor()
         case 8: return index(expression(depth: depth - 1))
