@@ -57,48 +57,10 @@ private let cases: [(OpCode, Int)] = OpRule.table.flatMap { rule in rule.example
         }
     }
 
-    /// The VJP of every op against central finite differences in float64, through the
-    /// engine (so broadcast reduction and the scalar fast path are covered), on the
-    /// example inputs listed in the op's own row.
-    @Test(arguments: cases)
-    func vjpMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
-        let rule = op.rule
-        let example = rule.examples[exampleIndex]
-        var graph = Graph()
-        var inputs: [NodeID] = []
-        var checked: [NodeID] = []
-        for (k, shape) in example.shapes.enumerated() {
-            let value = try sample(shape, example.domains[k], seed: UInt64(op.rawValue) * 100 + UInt64(exampleIndex * 10 + k))
-            if rule.isDifferentiable(inputAt: k) {
-                let id = graph.leaf(value)
-                inputs.append(id)
-                checked.append(id)
-            } else {
-                inputs.append(graph.constant(value))
-            }
-        }
-        let node = try graph.apply(op, inputs, attributes: example.attributes)
-        // Weight the output with fixed random numbers so every output element matters.
-        let weights = graph.constant(try Tensor.randn(graph.shape(node), seed: 999))
-        let weighted = try graph.apply(.mul, node, weights)
-        let target = try graph.apply(.sum, [weighted])
-        let report = try graph.gradcheck(target: target, params: checked)
-        #expect(report.maxRelativeError < 1e-6, "\(rule.name) example \(exampleIndex): relative error \(report.maxRelativeError)")
-        #expect(report.maxAbsoluteError < 1e-6, "\(rule.name) example \(exampleIndex): absolute error \(report.maxAbsoluteError)")
-    }
-
-    @Test func everyDifferentiableRowHasItsJVPBesideItsVJP() {
-        for rule in OpRule.table {
-            #expect((rule.jvp != nil) == (rule.vjp != nil), "\(rule.name): a JVP exactly where there is a VJP")
-        }
-    }
-
-    /// The JVP of every op, on the examples of its own row, through the engine (broadcasting and
-    /// the scalar path included), in float64: against its VJP by the adjoint identity
-    /// ⟨JVP(v), u⟩ = ⟨v, VJP(u)⟩ — the target is Σ op(x) · u, so the target's tangent along v is
-    /// the left side and v · dtarget/dx the right — and against central finite differences along v.
-    @Test(arguments: cases)
-    func jvpIsTheVJPsAdjointAndMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
+    /// Example `exampleIndex` of the op's row as a graph: differentiable inputs as leaves (the
+    /// `checked` ones), the others as constants, and a scalar target Σ op(x) · u with fixed
+    /// random weights u, so every output element matters.
+    private func weightedExample(_ op: OpCode, _ exampleIndex: Int) throws -> (graph: Graph, checked: [NodeID], target: NodeID) {
         let rule = op.rule
         let example = rule.examples[exampleIndex]
         var graph = Graph()
@@ -117,6 +79,35 @@ private let cases: [(OpCode, Int)] = OpRule.table.flatMap { rule in rule.example
         let node = try graph.apply(op, inputs, attributes: example.attributes)
         let weights = graph.constant(try Tensor.randn(graph.shape(node), seed: 999))
         let target = try graph.apply(.sum, [try graph.apply(.mul, node, weights)])
+        return (graph, checked, target)
+    }
+
+    /// The VJP of every op against central finite differences in float64, through the
+    /// engine (so broadcast reduction and the scalar fast path are covered), on the
+    /// example inputs listed in the op's own row.
+    @Test(arguments: cases)
+    func vjpMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
+        let rule = op.rule
+        let (graph, checked, target) = try weightedExample(op, exampleIndex)
+        let report = try graph.gradcheck(target: target, params: checked)
+        #expect(report.maxRelativeError < 1e-6, "\(rule.name) example \(exampleIndex): relative error \(report.maxRelativeError)")
+        #expect(report.maxAbsoluteError < 1e-6, "\(rule.name) example \(exampleIndex): absolute error \(report.maxAbsoluteError)")
+    }
+
+    @Test func everyDifferentiableRowHasItsJVPBesideItsVJP() {
+        for rule in OpRule.table {
+            #expect((rule.jvp != nil) == (rule.vjp != nil), "\(rule.name): a JVP exactly where there is a VJP")
+        }
+    }
+
+    /// The JVP of every op, on the examples of its own row, through the engine (broadcasting and
+    /// the scalar path included), in float64: against its VJP by the adjoint identity
+    /// ⟨JVP(v), u⟩ = ⟨v, VJP(u)⟩ — the target is Σ op(x) · u, so the target's tangent along v is
+    /// the left side and v · dtarget/dx the right — and against central finite differences along v.
+    @Test(arguments: cases)
+    func jvpIsTheVJPsAdjointAndMatchesFiniteDifferences(op: OpCode, exampleIndex: Int) throws {
+        let rule = op.rule
+        let (graph, checked, target) = try weightedExample(op, exampleIndex)
         let gradients = try graph.backward(from: target)
         for (k, input) in checked.enumerated() {
             let x = graph.value(input)
