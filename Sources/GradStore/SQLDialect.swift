@@ -1,0 +1,92 @@
+/// Every difference between SQLite's and PostgreSQL's SQL that gradbook's own statements meet,
+/// answered in one place (SQLKit's `SQLDialect` habit) instead of `if postgres` in queries.
+///
+/// The statements the store runs are written once: `?N` parameters, `INSERT` without
+/// `RETURNING` (the connection adds what it needs), and standard SQL otherwise.
+public struct SQLDialect: Sendable, Equatable {
+    public enum Backend: String, Sendable {
+        case sqlite
+        case postgresql
+    }
+
+    public let backend: Backend
+
+    public static let sqlite = SQLDialect(backend: .sqlite)
+    public static let postgresql = SQLDialect(backend: .postgresql)
+
+    /// The statement's parameters in the backend's notation: SQLite takes `?N` and `?` as they
+    /// are; PostgreSQL wants `$N`, with a plain `?` numbered after the previous one (as SQLite
+    /// numbers them). Question marks inside string literals, quoted names and comments stay.
+    public func parameters(_ sql: String) -> String {
+        guard backend == .postgresql else { return sql }
+        var output = ""
+        output.reserveCapacity(sql.utf8.count + 16)
+        var characters = Array(sql.unicodeScalars)[...]
+        var lastNumber = 0
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            switch character {
+            case "'", "\"":
+                output.unicodeScalars.append(character)
+                while let next = characters.first {
+                    characters = characters.dropFirst()
+                    output.unicodeScalars.append(next)
+                    if next == character { break }
+                }
+            case "-" where characters.first == "-":
+                output.unicodeScalars.append(character)
+                while let next = characters.first, next != "\n" {
+                    characters = characters.dropFirst()
+                    output.unicodeScalars.append(next)
+                }
+            case "?":
+                var digits = ""
+                while let next = characters.first, ("0"..."9").contains(next) {
+                    characters = characters.dropFirst()
+                    digits.unicodeScalars.append(next)
+                }
+                let number = Int(digits) ?? (lastNumber + 1)
+                lastNumber = number
+                output += "$\(number)"
+            default:
+                output.unicodeScalars.append(character)
+            }
+        }
+        return output
+    }
+
+    /// `INSERT …` that hands back the new row's id: PostgreSQL returns it with the row;
+    /// SQLite's connection reads `sqlite3_last_insert_rowid` instead (no RETURNING needed).
+    public func insertReturningID(_ insert: String) -> String {
+        backend == .postgresql ? insert + " RETURNING id" : insert
+    }
+
+    /// A condition that `column` matches the shell-style pattern (`*`, `?`, `[…]`) bound at
+    /// parameter `index` through `globArgument`: SQLite's GLOB; on PostgreSQL, which has no
+    /// GLOB, an anchored regular expression made from the pattern.
+    public func globCondition(column: String, parameter index: Int) -> String {
+        backend == .postgresql ? "\(column) ~ ?\(index)" : "\(column) GLOB ?\(index)"
+    }
+
+    public func globArgument(_ pattern: String) -> SQLValue {
+        guard backend == .postgresql else { return .text(pattern) }
+        var regex = "^"
+        var inClass = false
+        for character in pattern {
+            if inClass {
+                if character == "]" { inClass = false }
+                regex.append(character == "\\" ? "\\\\" : character)
+                continue
+            }
+            switch character {
+            case "*": regex += ".*"
+            case "?": regex += "."
+            case "[": inClass = true; regex.append("[")
+            case ".", "+", "(", ")", "{", "}", "^", "$", "|", "\\": regex += "\\\(character)"
+            default: regex.append(character)
+            }
+        }
+        if inClass { regex += "]" }
+        return .text(regex + "$")
+    }
+}
