@@ -68,6 +68,24 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? "\(column) ~ ?\(index)" : "\(column) GLOB ?\(index)"
     }
 
+    /// Rows (view name, column name) of every view in the history's schema, by view and in
+    /// column order.
+    public var viewColumnsQuery: String {
+        switch backend {
+        case .sqlite:
+            return """
+                SELECT m.name, p.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS p
+                WHERE m.type = 'view' ORDER BY m.name, p.cid
+                """
+        case .postgresql:
+            return """
+                SELECT c.table_name::text, c.column_name::text FROM information_schema.columns AS c
+                JOIN information_schema.views AS v ON v.table_schema = c.table_schema AND v.table_name = c.table_name
+                WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position
+                """
+        }
+    }
+
     public func globArgument(_ pattern: String) -> SQLValue {
         guard backend == .postgresql else { return .text(pattern) }
         var regex = "^"
@@ -75,7 +93,7 @@ public struct SQLDialect: Sendable, Equatable {
         for character in pattern {
             if inClass {
                 if character == "]" { inClass = false }
-                regex.append(character == "\\" ? "\\\\" : character)
+                regex += character == "\\" ? "\\\\" : String(character)
                 continue
             }
             switch character {
