@@ -15,14 +15,14 @@ public struct SQLDialect: Sendable, Equatable {
     public static let postgresql = SQLDialect(backend: .postgresql)
 
     /// The statement's parameters in the backend's notation: SQLite takes `?N` and `?` as they
-    /// are; PostgreSQL wants `$N`, with a plain `?` numbered after the previous one (as SQLite
-    /// numbers them). Question marks inside string literals, quoted names and comments stay.
+    /// are; PostgreSQL wants `$N`, with a plain `?` numbered one above the largest number so far
+    /// (SQLite's rule). Question marks inside string literals, quoted names and comments stay.
     public func parameters(_ sql: String) -> String {
         guard backend == .postgresql else { return sql }
         var output = ""
         output.reserveCapacity(sql.utf8.count + 16)
         var characters = Array(sql.unicodeScalars)[...]
-        var lastNumber = 0
+        var largest = 0
         while let character = characters.first {
             characters = characters.dropFirst()
             switch character {
@@ -45,8 +45,8 @@ public struct SQLDialect: Sendable, Equatable {
                     characters = characters.dropFirst()
                     digits.unicodeScalars.append(next)
                 }
-                let number = Int(digits) ?? (lastNumber + 1)
-                lastNumber = number
+                let number = Int(digits) ?? (largest + 1)
+                largest = max(largest, number)
                 output += "$\(number)"
             default:
                 output.unicodeScalars.append(character)
