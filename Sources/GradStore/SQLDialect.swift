@@ -61,6 +61,13 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? insert + " RETURNING id" : insert
     }
 
+    /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;
+    /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
+    public func reserveIDsQuery(table: String) -> String? {
+        guard backend == .postgresql else { return nil }
+        return "SELECT nextval(pg_get_serial_sequence('\(table)', 'id')) FROM generate_series(1, ?1)"
+    }
+
     /// A condition that `column` matches the shell-style pattern (`*`, `?`, `[…]`) bound at
     /// parameter `index` through `globArgument`: SQLite's GLOB; on PostgreSQL, which has no
     /// GLOB, an anchored regular expression made from the pattern.
