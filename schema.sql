@@ -386,3 +386,26 @@ SELECT r.id AS run_id, r.session_id, r.target, r.step, r.loss, r.started_at, r.d
 FROM run AS r
 LEFT JOIN train AS t ON t.id = r.train_id
 WHERE r.kind = 'train';
+
+-- @version 5: session identity and owner
+-- A history can be copied into another (`gradbook copy`, SQLite <-> PostgreSQL): a session's
+-- `uid` (a random UUID, lowercase text) is its identity in every history, so copying twice stores
+-- it once. `owner` is who recorded it: the login name on SQLite, the PostgreSQL role on a shared
+-- server (where row-level security lets each role write only its own sessions). Sessions
+-- recorded before this version get a fresh uid and no owner.
+ALTER TABLE session ADD COLUMN uid TEXT;
+ALTER TABLE session ADD COLUMN owner TEXT;
+UPDATE session SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)
+                         || '-' || substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2)
+                         || '-' || hex(randomblob(6)))
+WHERE uid IS NULL;
+CREATE UNIQUE INDEX session_by_uid ON session(uid);
+
+-- sessions: one row per REPL, batch run or kernel.
+--   session_id, kind ('repl'/'batch'/'kernel'), notebook (file path or NULL), started_at,
+--   ended_at (NULL while running, or if the process died); extras: session_uid (the session's
+--   identity in every history it is copied to), owner (who recorded it).
+DROP VIEW sessions;
+CREATE VIEW sessions AS
+SELECT id AS session_id, kind, notebook, started_at, ended_at, uid AS session_uid, owner
+FROM session;

@@ -131,11 +131,9 @@ public enum RecordBenchmark {
         return Int(counted.rows.first?.first?.integerValue ?? 0)
     }
 
-    /// The pages the history uses (its file, once the log is copied in), in bytes.
+    /// The bytes the history uses (a file's pages; a server's gradbook relations).
     private static func databaseBytes(_ store: RunStore) throws -> Int {
-        let pages = try store.query("SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_size FROM pragma_page_size)")
-        guard let row = pages.rows.first, let count = row[0].integerValue, let size = row[1].integerValue else { return 0 }
-        return Int(count * size)
+        try store.connection.storageBytes()
     }
 
     private static func execute(_ source: String, in session: Session) throws {

@@ -19,16 +19,8 @@ extension CompletionSources {
 
     /// The public views and their columns, read from the database's own schema.
     static func sqlNames(in store: RunStore) -> [String] {
-        var names: [String] = []
-        if let views = try? store.query("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name") {
-            for row in views.rows {
-                guard let view = row.first?.textValue else { continue }
-                names.append(view)
-                if let columns = try? store.query("SELECT name FROM pragma_table_info(?1)", arguments: [.text(view)]) {
-                    names += columns.rows.compactMap { $0.first?.textValue }
-                }
-            }
-        }
+        let views = (try? store.viewColumns()) ?? []
+        let names = views.flatMap { [$0.view] + $0.columns }
         var seen = Set<String>()
         return names.filter { seen.insert($0).inserted }
     }

@@ -32,7 +32,7 @@ public enum REPL {
         let reader: LineReader = EditLineReader(program: program, historySize: InteractiveLoop.historySize,
                                                 colors: style.colorsOnStandardOutput)
             ?? PlainLineReader(promptOutput: output)
-        output.write(banner(database: session.store.path, sessionID: session.sessionID, colors: style.colorsOnStandardOutput), to: .output)
+        output.write(banner(database: session.store.location, sessionID: session.sessionID, colors: style.colorsOnStandardOutput), to: .output)
         InteractiveLoop(backend: backend, reader: reader, output: output, style: style).run()
         backend.close()
         return 0

@@ -23,7 +23,7 @@ public final class Database {
     /// commits (each one takes the write lock and appends to the WAL).
     public private(set) var transactionsCommitted = 0
     /// Called after every rollback this wrapper performs, so owners can drop cached row ids.
-    var rollbackObserver: (() -> Void)?
+    public var rollbackObserver: (() -> Void)?
     /// Set by `checkpointInBackground()`.
     private(set) var checkpointer: BackgroundCheckpointer?
 

@@ -10,9 +10,9 @@ extension RunStore {
             throw StoreError.invalidRecord("checkpoint of run \(runID): \(record.optimizerSteps) optimizer steps")
         }
         try transaction {
-            let checkpoint = try database.cachedStatement("INSERT INTO checkpoint(run_id, optimizer_steps) VALUES (?1, ?2)")
+            let checkpoint = try connection.statement("INSERT INTO checkpoint(run_id, optimizer_steps) VALUES (?1, ?2)")
             try checkpoint.execute([.integer(runID), .integer(Int64(record.optimizerSteps))])
-            let buffer = try database.cachedStatement(
+            let buffer = try connection.statement(
                 "INSERT INTO optimizer_state(run_id, node_id, slot, shape, data) VALUES (?1, ?2, ?3, ?4, ?5)")
             for item in record.buffers {
                 guard let count = TensorJSON.elementCount(of: item.shape), count == item.elements.count else {
@@ -24,7 +24,7 @@ extension RunStore {
                 try buffer.bind(item.slot, at: 3)
                 try buffer.bind(shapeText(item.shape), at: 4)
                 try Float64Bytes.withLittleEndianBytes(of: item.elements) { try buffer.bind(blob: $0, at: 5) }
-                try buffer.step()
+                try buffer.write()
             }
             buffer.reset()
         }
@@ -32,12 +32,12 @@ extension RunStore {
 
     /// The checkpoint stored with run `runID`, if it is one.
     public func checkpoint(ofRun runID: Int64) throws -> StoredCheckpoint? {
-        let rows = try database.cachedStatement("""
+        let rows = try connection.statement("""
             SELECT c.optimizer_steps, r.step FROM checkpoint AS c JOIN run AS r ON r.id = c.run_id WHERE c.run_id = ?1
             """).rows([.integer(runID)])
         guard let row = rows.first else { return nil }
         var buffers: [OptimizerBufferRecord] = []
-        for item in try database.cachedStatement(
+        for item in try connection.statement(
             "SELECT node_id, slot, shape, data FROM optimizer_state WHERE run_id = ?1 ORDER BY node_id, slot").rows([.integer(runID)]) {
             let nodeID = item[0].integerValue ?? 0
             let shape = try RunStore.decodeIntegers(item[2].textValue ?? "[]")
@@ -53,7 +53,7 @@ extension RunStore {
 
     /// The checkpoint of train() call `trainID` at the latest step not after `step`, if any.
     public func latestCheckpoint(trainID: Int64, atOrBefore step: Int) throws -> StoredCheckpoint? {
-        let rows = try database.cachedStatement("""
+        let rows = try connection.statement("""
             SELECT r.id FROM run AS r JOIN checkpoint AS c ON c.run_id = r.id
             WHERE r.train_id = ?1 AND r.kind = 'train' AND r.step <= ?2
             ORDER BY r.step DESC LIMIT 1
@@ -65,14 +65,14 @@ extension RunStore {
     /// The checkpoint interval train() call `trainID` was recorded with; nil when it kept no
     /// checkpoints (or was recorded before they existed).
     public func checkpointInterval(ofTrain trainID: Int64) throws -> Int? {
-        try database.cachedStatement("SELECT checkpoint_every FROM train WHERE id = ?1").rows([.integer(trainID)])
+        try connection.statement("SELECT checkpoint_every FROM train WHERE id = ?1").rows([.integer(trainID)])
             .first?.first?.integerValue.map { Int(clamping: $0) }
     }
 
     /// The training step runs of train() call `trainID` with `steps.lowerBound <= step <=
     /// steps.upperBound`, in step order.
     public func trainingSteps(trainID: Int64, steps: ClosedRange<Int>) throws -> [RunRecord] {
-        let rows = try database.cachedStatement("SELECT id FROM run WHERE train_id = ?1 AND kind = 'train' AND step BETWEEN ?2 AND ?3 ORDER BY step")
+        let rows = try connection.statement("SELECT id FROM run WHERE train_id = ?1 AND kind = 'train' AND step BETWEEN ?2 AND ?3 ORDER BY step")
             .rows([.integer(trainID), .integer(Int64(steps.lowerBound)), .integer(Int64(steps.upperBound))])
         return try rows.compactMap { row in
             guard let runID = row.first?.integerValue else { return nil }

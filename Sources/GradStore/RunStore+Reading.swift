@@ -33,20 +33,21 @@ extension RunStore {
         switch request {
         case let .tail(count, unique):
             let source = unique ? "cell WHERE id IN (SELECT max(id) FROM cell GROUP BY source)" : "cell"
-            rows = try database.cachedStatement("SELECT \(columns) FROM \(source) ORDER BY id DESC LIMIT ?1")
+            rows = try connection.statement("SELECT \(columns) FROM \(source) ORDER BY id DESC LIMIT ?1")
                 .rows([.integer(Int64(max(count, 0)))]).reversed()
         case let .range(sessionID, start, stop):
-            rows = try database.cachedStatement("""
+            rows = try connection.statement("""
                 SELECT \(columns) FROM cell
                 WHERE session_id = ?1 AND execution_count >= ?2 AND (?3 IS NULL OR execution_count < ?3)
                 ORDER BY execution_count, id
                 """).rows([.integer(sessionID), .integer(Int64(start)), stop.map { .integer(Int64($0)) } ?? .null])
         case let .search(pattern, count, unique):
+            let matches = connection.dialect.globCondition(column: "source", parameter: 1)
             let source = unique
-                ? "cell WHERE id IN (SELECT max(id) FROM cell WHERE source GLOB ?1 GROUP BY source)"
-                : "cell WHERE source GLOB ?1"
-            rows = try database.cachedStatement("SELECT \(columns) FROM \(source) ORDER BY id DESC LIMIT ?2")
-                .rows([.text(pattern), .integer(Int64(max(count, 0)))]).reversed()
+                ? "cell WHERE id IN (SELECT max(id) FROM cell WHERE \(matches) GROUP BY source)"
+                : "cell WHERE \(matches)"
+            rows = try connection.statement("SELECT \(columns) FROM \(source) ORDER BY id DESC LIMIT ?2")
+                .rows([connection.dialect.globArgument(pattern), .integer(Int64(max(count, 0)))]).reversed()
         }
         return rows.map { row in
             HistoryEntry(cellID: row[0].integerValue ?? 0, sessionID: row[1].integerValue ?? 0,
@@ -55,10 +56,27 @@ extension RunStore {
         }
     }
 
+    // MARK: the query surface
+
+    /// Every view (the public query surface) with its columns in order, read from the
+    /// database's own catalog.
+    public func viewColumns() throws -> [(view: String, columns: [String])] {
+        var views: [(view: String, columns: [String])] = []
+        for row in try connection.statement(connection.dialect.viewColumnsQuery).rows() {
+            guard let view = row[0].textValue, let column = row[1].textValue else { continue }
+            if views.last?.view == view {
+                views[views.count - 1].columns.append(column)
+            } else {
+                views.append((view, [column]))
+            }
+        }
+        return views
+    }
+
     // MARK: sessions
 
     public func session(_ sessionID: Int64) throws -> SessionRecord? {
-        let rows = try database.cachedStatement(
+        let rows = try connection.statement(
             "SELECT id, kind, notebook, started_at, ended_at FROM session WHERE id = ?1").rows([.integer(sessionID)])
         guard let row = rows.first else { return nil }
         return SessionRecord(id: row[0].integerValue ?? 0,
@@ -77,7 +95,7 @@ extension RunStore {
 
     /// The latest `limit` runs, oldest first; of one session when `sessionID` is given.
     public func runs(sessionID: Int64?, limit: Int) throws -> [RunRecord] {
-        let rows = try database.cachedStatement("""
+        let rows = try connection.statement("""
             SELECT \(RunStore.runColumns) FROM run AS r LEFT JOIN train AS t ON t.id = r.train_id
             WHERE ?1 IS NULL OR r.session_id = ?1 ORDER BY r.id DESC LIMIT ?2
             """).rows([sessionID.map { .integer($0) } ?? .null, .integer(Int64(max(limit, 0)))])
@@ -85,7 +103,7 @@ extension RunStore {
     }
 
     public func run(_ runID: Int64) throws -> RunRecord? {
-        let rows = try database.cachedStatement("""
+        let rows = try connection.statement("""
             SELECT \(RunStore.runColumns) FROM run AS r LEFT JOIN train AS t ON t.id = r.train_id WHERE r.id = ?1
             """).rows([.integer(runID)])
         return rows.first.map(RunStore.runRecord)
@@ -111,14 +129,14 @@ extension RunStore {
         """
 
     public func node(_ nodeID: Int64) throws -> NodeRecord? {
-        let rows = try database.cachedStatement("SELECT \(RunStore.nodeColumns) FROM node AS n WHERE n.id = ?1")
+        let rows = try connection.statement("SELECT \(RunStore.nodeColumns) FROM node AS n WHERE n.id = ?1")
             .rows([.integer(nodeID)])
         return try rows.first.map(RunStore.nodeRecord)
     }
 
     /// The node definitions a run used, by node id.
     public func nodes(ofRun runID: Int64) throws -> [NodeRecord] {
-        try database.cachedStatement("""
+        try connection.statement("""
             SELECT \(RunStore.nodeColumns) FROM run AS r
             JOIN graph_node AS g ON g.graph_id = r.graph_id
             JOIN node AS n ON n.id = g.node_id
@@ -128,7 +146,7 @@ extension RunStore {
 
     /// Every definition of a session's nodes in definition order (redefinitions included).
     public func nodes(ofSession sessionID: Int64) throws -> [NodeRecord] {
-        try database.cachedStatement("SELECT \(RunStore.nodeColumns) FROM node AS n WHERE n.session_id = ?1 ORDER BY n.id")
+        try connection.statement("SELECT \(RunStore.nodeColumns) FROM node AS n WHERE n.session_id = ?1 ORDER BY n.id")
             .rows([.integer(sessionID)]).map(RunStore.nodeRecord)
     }
 
@@ -154,7 +172,7 @@ extension RunStore {
     /// What a run recorded, in node id order. Full tensors come from the exact float64 bytes;
     /// scalars from their exact JSON text (which, unlike a REAL, keeps -0 and NaN).
     public func values(ofRun runID: Int64) throws -> [ValueRecord] {
-        let statement = try database.cachedStatement("""
+        let statement = try connection.statement("""
             SELECT v.node_id, n.name, v.shape, v.numel, v.value_storage, v.grad_storage,
                    v.value, v.value_json, vt.data, v.value_min, v.value_max, v.value_mean, v.value_l2,
                    v.grad, v.grad_json, gt.data, v.grad_min, v.grad_max, v.grad_mean, v.grad_l2
@@ -198,7 +216,7 @@ extension RunStore {
 
     /// A run with its graph and values, for replay and diff.
     public func snapshot(ofRun runID: Int64) throws -> RunSnapshot {
-        guard let run = try run(runID) else { throw StoreError.notFound("no run \(runID) in \(path)") }
+        guard let run = try run(runID) else { throw StoreError.notFound("no run \(runID) in \(location)") }
         let values = try values(ofRun: runID)
         return RunSnapshot(run: run, nodes: try nodes(ofRun: runID),
                            values: Dictionary(values.map { ($0.nodeID, $0) }, uniquingKeysWith: { first, _ in first }))

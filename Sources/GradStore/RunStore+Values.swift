@@ -47,19 +47,19 @@ extension RunStore {
         guard !values.isEmpty else { return }
         var summaries: [ValueRecord] = []
         // Fetched when first needed: a training step between checkpoints uses neither.
-        var general: Statement?
-        var scalars: Statement?
+        var general: (any SQLStatement)?
+        var scalars: (any SQLStatement)?
         for record in values {
             if case .summary? = record.value, record.grad.isSummaryOrNil {
                 summaries.append(record)
                 continue
             }
             if record.shape.isEmpty {
-                let scalarStatement = try scalars ?? database.cachedStatement(RunStore.insertScalarSQL)
+                let scalarStatement = try scalars ?? connection.statement(RunStore.insertScalarSQL)
                 scalars = scalarStatement
                 if try insertScalar(record, runID: runID, statement: scalarStatement) { continue }
             }
-            let statement = try general ?? database.cachedStatement(RunStore.insertValueSQL)
+            let statement = try general ?? connection.statement(RunStore.insertValueSQL)
             general = statement
             guard let numel = TensorJSON.elementCount(of: record.shape) else {
                 throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
@@ -73,7 +73,7 @@ extension RunStore {
                            storageColumn: 5, deferJSON: deferJSON, statement: statement)
             try bindTensor(record.grad, of: record, numel: numel, isGrad: true, firstColumn: 14,
                            storageColumn: 6, deferJSON: deferJSON, statement: statement)
-            try statement.step()
+            try statement.write()
         }
         general?.reset()
         var start = 0
@@ -86,7 +86,7 @@ extension RunStore {
 
     /// Inserts rows whose value is a summary and whose gradient is a summary or absent.
     private func insertSummaries(_ records: ArraySlice<ValueRecord>, runID: Int64) throws {
-        let statement = try database.cachedStatement(RunStore.insertSummariesSQLByRows[records.count])
+        let statement = try connection.statement(RunStore.insertSummariesSQLByRows[records.count])
         var column: Int32 = 1
         func bind(_ summary: TensorSummary?) throws {
             try statement.bind(summary?.min, at: column)
@@ -114,13 +114,13 @@ extension RunStore {
             try bind(value)
             try bind(grad)
         }
-        try statement.step()
+        try statement.write()
         statement.reset()
     }
 
     /// Inserts a scalar row whose value and grad are each in full or absent; false (nothing
     /// written) for anything else, which the general path handles.
-    private func insertScalar(_ record: ValueRecord, runID: Int64, statement: Statement) throws -> Bool {
+    private func insertScalar(_ record: ValueRecord, runID: Int64, statement: any SQLStatement) throws -> Bool {
         var value: Double?
         var grad: Double?
         switch record.value {
@@ -142,7 +142,7 @@ extension RunStore {
         try statement.bind(value.map(NumberText.json), at: 6)
         try statement.bind(grad, at: 7)
         try statement.bind(grad.map(NumberText.json), at: 8)
-        try statement.step()
+        try statement.write()
         return true
     }
 
@@ -150,7 +150,7 @@ extension RunStore {
     /// storage column.
     private func bindTensor(_ data: TensorData?, of record: ValueRecord, numel: Int, isGrad: Bool,
                             firstColumn column: Int32, storageColumn: Int32, deferJSON: Bool,
-                            statement: Statement) throws {
+                            statement: any SQLStatement) throws {
         var scalar: Double?
         var scalarJSON: String?
         var tensorID: Int64?
@@ -196,18 +196,16 @@ extension RunStore {
         if let cached = lastTensors[key], cached.shape == shape, RunStore.sameBits(cached.elements, elements) {
             return cached.tensorID
         }
-        let statement = try database.cachedStatement("INSERT INTO tensor(shape, data, json) VALUES (?1, ?2, ?3)")
-        try statement.bind(shapeText(shape), at: 1)
-        try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
-        if deferJSON {
-            try statement.bindNull(at: 3)
-            hasDeferredJSON = true
-        } else {
-            try statement.bind(try TensorJSON.encode(shape: shape, elements: elements), at: 3)
+        let tensorID = try insertRow(into: .tensor, columns: "shape, data, json", values: "?1, ?2, ?3") { statement in
+            try statement.bind(shapeText(shape), at: 1)
+            try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
+            if deferJSON {
+                try statement.bindNull(at: 3)
+                hasDeferredJSON = true
+            } else {
+                try statement.bind(try TensorJSON.encode(shape: shape, elements: elements), at: 3)
+            }
         }
-        try statement.step()
-        statement.reset()
-        let tensorID = database.lastInsertRowID
         remember(tensorID, elements: elements, shape: shape, key: key)
         return tensorID
     }
@@ -241,10 +239,10 @@ extension RunStore {
         guard mode == .readWrite else { return }
         let select = "SELECT id, shape, data FROM tensor WHERE json IS NULL ORDER BY id LIMIT 512"
         while true {
-            let pending = try database.cachedStatement(select).rows()
+            let pending = try connection.statement(select).rows()
             if pending.isEmpty { break }
             try transaction {
-                let update = try database.cachedStatement("UPDATE tensor SET json = ?2 WHERE id = ?1")
+                let update = try connection.statement("UPDATE tensor SET json = ?2 WHERE id = ?1")
                 for row in pending {
                     guard let id = row[0].integerValue, let shapeText = row[1].textValue,
                           let bytes = row[2].blobValue, let elements = Float64Bytes.decode(bytes) else {
@@ -290,9 +288,9 @@ extension RunStore {
             return lastGraph.id
         }
         let digest = RunStore.digest(of: sorted)
-        let candidates = try database.cachedStatement("SELECT id FROM graph WHERE digest = ?1 AND node_count = ?2")
+        let candidates = try connection.statement("SELECT id FROM graph WHERE digest = ?1 AND node_count = ?2")
             .rows([.integer(digest), .integer(Int64(sorted.count))])
-        let members = try database.cachedStatement("SELECT node_id FROM graph_node WHERE graph_id = ?1 ORDER BY node_id")
+        let members = try connection.statement("SELECT node_id FROM graph_node WHERE graph_id = ?1 ORDER BY node_id")
         for candidate in candidates {
             guard case .integer(let candidateID) = candidate.first else { continue }
             let stored = try members.rows([.integer(candidateID)]).compactMap { $0.first?.integerValue }
@@ -301,15 +299,17 @@ extension RunStore {
                 return candidateID
             }
         }
-        let insertGraph = try database.cachedStatement("INSERT INTO graph(node_count, digest) VALUES (?1, ?2)")
-        try insertGraph.execute([.integer(Int64(sorted.count)), .integer(digest)])
-        let graphID = database.lastInsertRowID
-        let insertMember = try database.cachedStatement("INSERT INTO graph_node(graph_id, node_id) VALUES (?1, ?2)")
+        let insertGraph = try connection.statement(connection.dialect.insertReturningID("INSERT INTO graph(node_count, digest) VALUES (?1, ?2)"))
+        try insertGraph.bind(Int64(sorted.count), at: 1)
+        try insertGraph.bind(digest, at: 2)
+        let graphID = try connection.insertReturningID(insertGraph)
+        insertGraph.reset()
+        let insertMember = try connection.statement("INSERT INTO graph_node(graph_id, node_id) VALUES (?1, ?2)")
         for nodeID in sorted {
             insertMember.reset()
             try insertMember.bind(graphID, at: 1)
             try insertMember.bind(nodeID, at: 2)
-            try insertMember.step()
+            try insertMember.write()
         }
         insertMember.reset()
         lastGraph = (sorted, graphID)

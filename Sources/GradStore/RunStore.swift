@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 
 /// The run history of gradbook: sessions, cells, node definitions, runs and their values, in
@@ -8,9 +7,14 @@ import Foundation
 /// statement in `transaction { }` so that a failing statement leaves nothing behind.
 /// Not thread-safe: use a store from one thread at a time.
 public final class RunStore {
-    public let database: Database
-    public var path: String { database.path }
-    public var mode: OpenMode { database.mode }
+    /// The backend: a SQLite `Database` or a `PostgresConnection`.
+    public let connection: any SQLConnection
+    /// Where the history is, as messages show it (a file path, or the server without password).
+    public var location: String { connection.location }
+    public var mode: OpenMode { connection.mode }
+    /// The SQLite connection, for what only a file has (its log, its checkpointer); nil on
+    /// PostgreSQL.
+    public var sqliteDatabase: Database? { connection as? Database }
     public let schemaVersion: Int32
 
     /// The graph the previous run used, to give the next run with the same node definitions
@@ -28,14 +32,16 @@ public final class RunStore {
     /// nothing, and JSON written with the row is not written twice. A caller that records
     /// steps on its training thread can turn it on.
     public var defersTrainingJSON = false
+    /// Ids taken ahead from the server (see RunStore+ReservedIDs.swift).
+    var reservedIDs: [ReservableTable: ArraySlice<Int64>] = [:]
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 
     /// Opens (read-write: creates and migrates) the history at `path`, or `:memory:`.
-    public init(path: String, mode: OpenMode = .readWrite, migrator: SchemaMigrator = .gradbook) throws {
+    public convenience init(path: String, mode: OpenMode = .readWrite, migrator: SchemaMigrator = .gradbook) throws {
         // WAL only once the file is known to be (or to become) a gradbook history: a SQLite file
         // of someone else's is refused without so much as its journal mode changed.
-        database = try Database(path: path, mode: mode, usesWriteAheadLog: false)
+        let database = try Database(path: path, mode: mode, usesWriteAheadLog: false)
         switch mode {
         case .readWrite:
             try migrator.migrate(database)
@@ -44,9 +50,15 @@ public final class RunStore {
         case .readOnly:
             try migrator.checkCurrent(database)
         }
-        schemaVersion = try migrator.version(of: database)
-        database.rollbackObserver = { [weak self] in self?.forgetCachedRows() }
-        if mode == .readWrite {
+        try self.init(connection: database, schemaVersion: try migrator.version(of: database))
+    }
+
+    /// A store over a connection whose schema is already current.
+    init(connection: any SQLConnection, schemaVersion: Int32) throws {
+        self.connection = connection
+        self.schemaVersion = schemaVersion
+        connection.rollbackObserver = { [weak self] in self?.forgetCachedRows() }
+        if connection.mode == .readWrite {
             // A process that died during training left steps without their JSON.
             try flushDeferredJSON()
         }
@@ -54,7 +66,7 @@ public final class RunStore {
 
     deinit {
         // Best effort: the next read-write open completes whatever is left.
-        if hasDeferredJSON && !database.isInTransaction { try? flushDeferredJSON() }
+        if hasDeferredJSON && !connection.isInTransaction { try? flushDeferredJSON() }
     }
 
     /// Cached row ids may name rows that a rollback or a user's SQL just removed.
@@ -66,7 +78,7 @@ public final class RunStore {
 
     /// Runs `body` in one transaction (a savepoint when nested): all of its writes, or none.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try database.transaction(body)
+        try connection.transaction(body)
     }
 
     // MARK: sessions and cells
@@ -81,27 +93,30 @@ public final class RunStore {
             .rows.first?.first?.integerValue.map(Int.init)
     }
 
-    public func beginSession(kind: SessionKind, notebook: String?, engineRevision: Int? = nil, startedAt: Date = Date()) throws -> Int64 {
+    /// - Parameter uid: the session's identity across histories (`sessions.session_uid`): a copy
+    ///   of the session into another history keeps it, so copying twice stores it once.
+    public func beginSession(kind: SessionKind, notebook: String?, engineRevision: Int? = nil, startedAt: Date = Date(),
+                             uid: UUID = UUID()) throws -> Int64 {
         try transaction {
-            let statement = try database.cachedStatement(
-                "INSERT INTO session(kind, notebook, started_at, engine_revision) VALUES (?1, ?2, ?3, ?4)")
+            let statement = try connection.statement(connection.dialect.insertReturningID(
+                "INSERT INTO session(kind, notebook, started_at, engine_revision, uid, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))
             try statement.bind(kind.rawValue, at: 1)
             try statement.bind(notebook, at: 2)
             try statement.bind(Timestamp.string(from: startedAt), at: 3)
             try statement.bind(engineRevision.map(Int64.init), at: 4)
-            try statement.step()
-            return database.lastInsertRowID
+            try statement.bind(uid.uuidString.lowercased(), at: 5)
+            try statement.bind(connection.userName, at: 6)
+            return try connection.insertReturningID(statement)
         }
     }
 
     public func endSession(_ sessionID: Int64, endedAt: Date = Date()) throws {
-        if hasDeferredJSON && !database.isInTransaction { try flushDeferredJSON() }
+        if hasDeferredJSON && !connection.isInTransaction { try flushDeferredJSON() }
         try transaction {
-            let statement = try database.cachedStatement("UPDATE session SET ended_at = ?2 WHERE id = ?1")
+            let statement = try connection.statement("UPDATE session SET ended_at = ?2 WHERE id = ?1")
             try statement.bind(sessionID, at: 1)
             try statement.bind(Timestamp.string(from: endedAt), at: 2)
-            try statement.step()
-            guard database.changes == 1 else { throw StoreError.notFound("no session \(sessionID)") }
+            guard try connection.executeUpdate(statement) == 1 else { throw StoreError.notFound("no session \(sessionID)") }
         }
     }
 
@@ -109,31 +124,29 @@ public final class RunStore {
     public func beginCell(sessionID: Int64, executionCount: Int?, source: String,
                           startedAt: Date = Date()) throws -> Int64 {
         try transaction {
-            let statement = try database.cachedStatement(
-                "INSERT INTO cell(session_id, execution_count, source, started_at) VALUES (?1, ?2, ?3, ?4)")
+            let statement = try connection.statement(connection.dialect.insertReturningID(
+                "INSERT INTO cell(session_id, execution_count, source, started_at) VALUES (?1, ?2, ?3, ?4)"))
             try statement.bind(sessionID, at: 1)
             try statement.bind(executionCount.map(Int64.init), at: 2)
             try statement.bind(source, at: 3)
             try statement.bind(Timestamp.string(from: startedAt), at: 4)
-            try statement.step()
-            return database.lastInsertRowID
+            return try connection.insertReturningID(statement)
         }
     }
 
     /// - Parameter outputsJSON: the cell's outputs as an nbformat outputs array (JSON text).
     public func finishCell(_ cellID: Int64, status: CellStatus, error: String?, outputsJSON: String?,
                            durationMs: Double?) throws {
-        if hasDeferredJSON && !database.isInTransaction { try flushDeferredJSON() }
+        if hasDeferredJSON && !connection.isInTransaction { try flushDeferredJSON() }
         try transaction {
-            let statement = try database.cachedStatement(
+            let statement = try connection.statement(
                 "UPDATE cell SET status = ?2, error = ?3, outputs = ?4, duration_ms = ?5 WHERE id = ?1")
             try statement.bind(cellID, at: 1)
             try statement.bind(status.rawValue, at: 2)
             try statement.bind(error, at: 3)
             try statement.bind(outputsJSON, at: 4)
             try statement.bind(durationMs, at: 5)
-            try statement.step()
-            guard database.changes == 1 else { throw StoreError.notFound("no cell \(cellID)") }
+            guard try connection.executeUpdate(statement) == 1 else { throw StoreError.notFound("no cell \(cellID)") }
         }
     }
 
@@ -152,11 +165,11 @@ public final class RunStore {
             leafJSON = try TensorJSON.encode(shape: record.shape, elements: leaf)
         }
         return try transaction {
-            let statement = try database.cachedStatement("""
+            let statement = try connection.statement(connection.dialect.insertReturningID("""
                 INSERT INTO node(session_id, cell_id, name, op, inputs, shape, is_param, expr, attributes,
                                  leaf_value, leaf_value_json, defined_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                """)
+                """))
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
             try statement.bind(record.name, at: 3)
@@ -173,8 +186,7 @@ public final class RunStore {
             }
             try statement.bind(leafJSON, at: 11)
             try statement.bind(Timestamp.string(from: record.definedAt), at: 12)
-            try statement.step()
-            return database.lastInsertRowID
+            return try connection.insertReturningID(statement)
         }
     }
 
@@ -183,10 +195,10 @@ public final class RunStore {
     /// Stores the settings of one train() call; its step runs refer to the returned id.
     public func beginTrain(_ record: TrainRecord) throws -> Int64 {
         try transaction {
-            let statement = try database.cachedStatement("""
+            let statement = try connection.statement(connection.dialect.insertReturningID("""
                 INSERT INTO train(session_id, cell_id, target, optimizer, steps, started_at, checkpoint_every)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                """)
+                """))
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
             try statement.bind(record.target, at: 3)
@@ -194,8 +206,7 @@ public final class RunStore {
             try statement.bind(Int64(record.steps), at: 5)
             try statement.bind(Timestamp.string(from: record.startedAt), at: 6)
             try statement.bind(record.checkpointEvery.map(Int64.init), at: 7)
-            try statement.step()
-            return database.lastInsertRowID
+            return try connection.insertReturningID(statement)
         }
     }
 
@@ -206,27 +217,25 @@ public final class RunStore {
     public func insertRun(_ record: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) throws -> Int64 {
         try transaction {
             let graphID = try graphID(for: nodeIDs)
-            let statement = try database.cachedStatement("""
-                INSERT INTO run(session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
-                                duration_ms, graph_id, train_id, replay_of, record_policy, steps)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                """)
-            try statement.bind(record.sessionID, at: 1)
-            try statement.bind(record.cellID, at: 2)
-            try statement.bind(record.kind.rawValue, at: 3)
-            try statement.bind(record.target, at: 4)
-            try statement.bind(record.targetNodeID, at: 5)
-            try statement.bind(record.step.map(Int64.init), at: 6)
-            try statement.bind(record.loss, at: 7)
-            try statement.bind(Timestamp.string(from: record.startedAt), at: 8)
-            try statement.bind(record.durationMs, at: 9)
-            try statement.bind(graphID, at: 10)
-            try statement.bind(record.trainID, at: 11)
-            try statement.bind(record.replayOf, at: 12)
-            try statement.bind(record.recordPolicy?.rawValue, at: 13)
-            try statement.bind(record.steps.map(Int64.init), at: 14)
-            try statement.step()
-            let runID = database.lastInsertRowID
+            let runID = try insertRow(into: .run, columns: """
+                session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
+                duration_ms, graph_id, train_id, replay_of, record_policy, steps
+                """, values: "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14") { statement in
+                try statement.bind(record.sessionID, at: 1)
+                try statement.bind(record.cellID, at: 2)
+                try statement.bind(record.kind.rawValue, at: 3)
+                try statement.bind(record.target, at: 4)
+                try statement.bind(record.targetNodeID, at: 5)
+                try statement.bind(record.step.map(Int64.init), at: 6)
+                try statement.bind(record.loss, at: 7)
+                try statement.bind(Timestamp.string(from: record.startedAt), at: 8)
+                try statement.bind(record.durationMs, at: 9)
+                try statement.bind(graphID, at: 10)
+                try statement.bind(record.trainID, at: 11)
+                try statement.bind(record.replayOf, at: 12)
+                try statement.bind(record.recordPolicy?.rawValue, at: 13)
+                try statement.bind(record.steps.map(Int64.init), at: 14)
+            }
             try insertValues(values, runID: runID, deferJSON: defersTrainingJSON && record.kind == .train)
             return runID
         }
@@ -235,32 +244,28 @@ public final class RunStore {
     /// Sets a run's duration once it is known (a run row is often written before it ends).
     public func setRunDuration(_ runID: Int64, durationMs: Double) throws {
         try transaction {
-            let statement = try database.cachedStatement("UPDATE run SET duration_ms = ?2 WHERE id = ?1")
+            let statement = try connection.statement("UPDATE run SET duration_ms = ?2 WHERE id = ?1")
             try statement.bind(runID, at: 1)
             try statement.bind(durationMs, at: 2)
-            try statement.step()
-            guard database.changes == 1 else { throw StoreError.notFound("no run \(runID)") }
+            guard try connection.executeUpdate(statement) == 1 else { throw StoreError.notFound("no run \(runID)") }
         }
     }
 
     // MARK: SQL
 
-    /// Runs SQL (several statements allowed; see `Database.runScript`) and returns the rows of
-    /// the last statement that produces columns. On a read-only store, a statement that would
-    /// write is refused before it runs with "read-only: pass --write to modify the database".
+    /// Runs SQL (several statements allowed) and returns the rows of the last statement that
+    /// produces columns. On a read-only store, a statement that would write is refused before it
+    /// runs with "read-only: pass --write to modify the database".
     public func query(_ sql: String, arguments: [SQLValue] = []) throws -> QueryResult {
-        switch mode {
-        case .readOnly:
-            do {
-                return try database.runScript(sql, arguments: arguments, refuseWrites: SQLiteError(
-                    code: SQLITE_READONLY, message: StoreError.readOnly.description))
-            } catch let error as SQLiteError where error.primaryCode == SQLITE_READONLY {
-                throw StoreError.readOnly
-            }
-        case .readWrite:
-            // The user's SQL may have deleted rows the caches point at.
-            defer { forgetCachedRows() }
-            return try database.runScript(sql, arguments: arguments, refuseWrites: nil)
-        }
+        try query(sql, arguments: arguments, allowWrites: mode == .readWrite)
+    }
+
+    /// `%sql` inside a session: the session's own read-write connection, but statements that
+    /// would write are refused unless the user asked for `--write` (SPEC §2).
+    public func query(_ sql: String, arguments: [SQLValue] = [], allowWrites: Bool) throws -> QueryResult {
+        let writes = allowWrites && mode == .readWrite
+        // The user's SQL may have deleted rows the caches point at.
+        defer { if writes { forgetCachedRows() } }
+        return try connection.runScript(sql, arguments: arguments, readOnly: !writes)
     }
 }

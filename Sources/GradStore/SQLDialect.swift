@@ -15,14 +15,14 @@ public struct SQLDialect: Sendable, Equatable {
     public static let postgresql = SQLDialect(backend: .postgresql)
 
     /// The statement's parameters in the backend's notation: SQLite takes `?N` and `?` as they
-    /// are; PostgreSQL wants `$N`, with a plain `?` numbered after the previous one (as SQLite
-    /// numbers them). Question marks inside string literals, quoted names and comments stay.
+    /// are; PostgreSQL wants `$N`, with a plain `?` numbered one above the largest number so far
+    /// (SQLite's rule). Question marks inside string literals, quoted names and comments stay.
     public func parameters(_ sql: String) -> String {
         guard backend == .postgresql else { return sql }
         var output = ""
         output.reserveCapacity(sql.utf8.count + 16)
         var characters = Array(sql.unicodeScalars)[...]
-        var lastNumber = 0
+        var largest = 0
         while let character = characters.first {
             characters = characters.dropFirst()
             switch character {
@@ -45,8 +45,8 @@ public struct SQLDialect: Sendable, Equatable {
                     characters = characters.dropFirst()
                     digits.unicodeScalars.append(next)
                 }
-                let number = Int(digits) ?? (lastNumber + 1)
-                lastNumber = number
+                let number = Int(digits) ?? (largest + 1)
+                largest = max(largest, number)
                 output += "$\(number)"
             default:
                 output.unicodeScalars.append(character)
@@ -61,11 +61,36 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? insert + " RETURNING id" : insert
     }
 
+    /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;
+    /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
+    public func reserveIDsQuery(table: String) -> String? {
+        guard backend == .postgresql else { return nil }
+        return "SELECT nextval(pg_get_serial_sequence('\(table)', 'id')) FROM generate_series(1, ?1)"
+    }
+
     /// A condition that `column` matches the shell-style pattern (`*`, `?`, `[…]`) bound at
     /// parameter `index` through `globArgument`: SQLite's GLOB; on PostgreSQL, which has no
     /// GLOB, an anchored regular expression made from the pattern.
     public func globCondition(column: String, parameter index: Int) -> String {
         backend == .postgresql ? "\(column) ~ ?\(index)" : "\(column) GLOB ?\(index)"
+    }
+
+    /// Rows (view name, column name) of every view in the history's schema, by view and in
+    /// column order.
+    public var viewColumnsQuery: String {
+        switch backend {
+        case .sqlite:
+            return """
+                SELECT m.name, p.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS p
+                WHERE m.type = 'view' ORDER BY m.name, p.cid
+                """
+        case .postgresql:
+            return """
+                SELECT c.table_name::text, c.column_name::text FROM information_schema.columns AS c
+                JOIN information_schema.views AS v ON v.table_schema = c.table_schema AND v.table_name = c.table_name
+                WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position
+                """
+        }
     }
 
     public func globArgument(_ pattern: String) -> SQLValue {
@@ -75,7 +100,7 @@ public struct SQLDialect: Sendable, Equatable {
         for character in pattern {
             if inClass {
                 if character == "]" { inClass = false }
-                regex.append(character == "\\" ? "\\\\" : character)
+                regex += character == "\\" ? "\\\\" : String(character)
                 continue
             }
             switch character {

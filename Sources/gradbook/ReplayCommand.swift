@@ -48,7 +48,7 @@ struct ReplayCommand: ParsableCommand {
             do {
                 sessionID = try store.beginSession(kind: .batch, notebook: nil, engineRevision: Interpreter.engineRevision)
             } catch {
-                throw CommandFailure(message: "gradbook replay: cannot record in \(store.path): \(error)")
+                throw CommandFailure(message: "gradbook replay: cannot record in \(store.location): \(error)")
             }
         }
         defer { if let sessionID { try? store.endSession(sessionID) } }

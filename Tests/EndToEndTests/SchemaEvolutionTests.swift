@@ -79,6 +79,12 @@ import Testing
         """.write(toFile: more, atomically: true, encoding: .utf8)
         #expect(try Binary.run(["run", more, "--db", db]).status == 0)
         #expect(try Binary.sqlite(db, "SELECT group_concat(step) FROM checkpoints;") == "0,3")
+        // Version 5: the old sessions got distinct UUIDs and no owner; the new one names its owner.
+        let uids = try Binary.sqlite(db, "SELECT session_uid FROM sessions ORDER BY session_id;").split(separator: "\n")
+        #expect(uids.count >= 2 && Set(uids).count == uids.count, "\(uids)")
+        #expect(uids.allSatisfy { UUID(uuidString: String($0)) != nil && $0 == $0.lowercased() }, "\(uids)")
+        #expect(try Binary.sqlite(db, "SELECT count(*) FROM sessions WHERE owner IS NULL;") == "1")
+        #expect(try Binary.sqlite(db, "SELECT owner FROM sessions WHERE session_id = (SELECT max(session_id) FROM sessions);") != "")
         let middle = try Binary.sqlite(db, "SELECT run_id FROM train_steps WHERE train_id = (SELECT max(train_id) FROM train_steps) AND step = 2;")
         #expect(try Binary.run(["replay", "--run", middle, "--db", db]).status == 0)
         #expect(try Binary.sqlite(db, "PRAGMA integrity_check;") == "ok")

@@ -30,7 +30,7 @@ import Testing
 
     @Test func aStatementThatRecordsNothingCommitsNoTransaction() throws {
         let session = try makeSession()
-        let database = session.store.database
+        let database = session.store.connection
         var before = database.transactionsCommitted
         #expect(session.execute("6 * 7").result?.plain == "42")
         // The cell row before it runs and its status after: nothing for the statement itself.

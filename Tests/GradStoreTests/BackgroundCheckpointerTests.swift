@@ -30,12 +30,12 @@ import Testing
     @Test func commitsDoNotCheckpointAndTheLogStaysBounded() throws {
         let history = try Self.makeHistory()
         // SQLite reports 0 when its own automatic checkpoint is not what runs after a commit.
-        #expect(try history.store.database.scalarInteger("PRAGMA wal_autocheckpoint") == 0)
+        #expect(try history.store.connection.scalarInteger("PRAGMA wal_autocheckpoint") == 0)
         let runs = 400  // ~12,000 pages of log, twelve times the threshold
         for index in 0..<runs {
             try Self.writeRun(index, into: history)
         }
-        let checkpointer = try #require(history.store.database.checkpointer)
+        let checkpointer = try #require(history.store.sqliteDatabase?.checkpointer)
         #expect(checkpointer.waitUntilIdle() >= 1)
         // One more commit starts the fully copied log again from its beginning.
         try Self.writeRun(runs, into: history)
@@ -43,7 +43,7 @@ import Testing
         let bound = Int(BackgroundCheckpointer.catchUpPages) + 100
         // Without checkpoints the log would hold all 12,000 pages (~48 MB).
         #expect(try Self.walBytes(history) < bound * pageSize)
-        #expect(try history.store.database.scalarInteger("SELECT count(*) FROM run") == Int64(runs + 1))
+        #expect(try history.store.connection.scalarInteger("SELECT count(*) FROM run") == Int64(runs + 1))
     }
 
     @Test func aReaderHoldingASnapshotDelaysTheCopyButNotTheWriter() throws {
@@ -55,7 +55,7 @@ import Testing
         for index in 1...100 {
             try Self.writeRun(index, into: history)
         }
-        let checkpointer = try #require(history.store.database.checkpointer)
+        let checkpointer = try #require(history.store.sqliteDatabase?.checkpointer)
         _ = checkpointer.waitUntilIdle()
         #expect(try reader.scalarInteger("SELECT count(*) FROM run") == 1, "the reader keeps its snapshot")
         try reader.execute("COMMIT")
@@ -80,8 +80,8 @@ import Testing
     }
 
     @Test func inMemoryAndReadOnlyStoresHaveNoCheckpointer() throws {
-        #expect(try RunStore(path: ":memory:").database.checkpointer == nil)
+        #expect(try RunStore(path: ":memory:").sqliteDatabase?.checkpointer == nil)
         let history = try Self.makeHistory()
-        #expect(try RunStore(path: history.path, mode: .readOnly).database.checkpointer == nil)
+        #expect(try RunStore(path: history.path, mode: .readOnly).sqliteDatabase?.checkpointer == nil)
     }
 }

@@ -12,7 +12,7 @@ import Testing
         do {
             let store = try RunStore(path: path)
             _ = try SeedRecording.record(into: store)
-            sessions = try #require(try store.database.scalarInteger("SELECT count(*) FROM session"))
+            sessions = try #require(try store.connection.scalarInteger("SELECT count(*) FROM session"))
             #expect(try fileSize(path + "-wal") > 0, "the writes went to the WAL first")
         }
         // Emptied by a TRUNCATE checkpoint, not deleted by SQLite's close-time checkpoint: that
@@ -31,11 +31,11 @@ import Testing
         var store: RunStore? = try RunStore(path: path)
         let reader = try Database(path: path, mode: .readOnly)
         _ = try SeedRecording.record(into: try #require(store))
-        let before = try #require(try store?.database.scalarInteger("SELECT count(*) FROM value"))
+        let before = try #require(try store?.connection.scalarInteger("SELECT count(*) FROM value"))
         try reader.execute("BEGIN")
         #expect(try reader.scalarInteger("SELECT count(*) FROM value") == before)
         _ = try SeedRecording.record(into: try #require(store))
-        let after = try #require(try store?.database.scalarInteger("SELECT count(*) FROM value"))
+        let after = try #require(try store?.connection.scalarInteger("SELECT count(*) FROM value"))
         let started = Date()
         store = nil
         // The store's busy timeout is 5 s; the closing checkpoint must not wait for the reader

@@ -91,7 +91,7 @@ import Testing
         // Another connection holds the write lock, so every step queues up behind the first.
         let other = try Database(path: history.path)
         try other.execute("BEGIN IMMEDIATE")
-        let before = history.store.database.transactionsCommitted
+        let before = history.store.connection.transactionsCommitted
         let writer = try TrainingWriter(store: history.store)
         for step in 0..<50 {
             try writer.submit(Self.step(step, of: history, first: step == 0))
@@ -99,7 +99,7 @@ import Testing
         try other.execute("COMMIT")
         let runIDs = try writer.finish()
         #expect(runIDs.count == 50 && runIDs == runIDs.sorted())
-        let transactions = history.store.database.transactionsCommitted - before
+        let transactions = history.store.connection.transactionsCommitted - before
         #expect(transactions >= 1 && transactions <= 3, "50 queued steps took \(transactions) transactions")
         let store = history.store
         #expect(try store.query("SELECT group_concat(step, ',') FROM (SELECT step FROM run ORDER BY id)").rows.first?.first?.textValue

@@ -30,33 +30,33 @@ struct DeliberateFailure: Error {}
             }
         }
         #expect(try TransactionTests.counts(store) == before)
-        #expect(!store.database.isInTransaction)
+        #expect(!store.connection.isInTransaction)
     }
 
     @Test func onlyTopLevelCommitsCount() throws {
         // BEGIN and COMMIT run as cached statements; the count says how many commits a piece of
         // work costs, so nested savepoints and rolled-back transactions must not add to it.
         let store = try RunStore(path: ":memory:")
-        let before = store.database.transactionsCommitted
+        let before = store.connection.transactionsCommitted
         let sessionID = try store.beginSession(kind: .repl, notebook: nil)
-        #expect(store.database.transactionsCommitted == before + 1)
+        #expect(store.connection.transactionsCommitted == before + 1)
         try store.transaction {
             _ = try store.beginCell(sessionID: sessionID, executionCount: 1, source: "a")
             _ = try store.beginCell(sessionID: sessionID, executionCount: 2, source: "b")
         }
-        #expect(store.database.transactionsCommitted == before + 2)
+        #expect(store.connection.transactionsCommitted == before + 2)
         #expect(throws: DeliberateFailure.self) {
             try store.transaction {
                 _ = try store.beginCell(sessionID: sessionID, executionCount: 3, source: "c")
                 throw DeliberateFailure()
             }
         }
-        #expect(store.database.transactionsCommitted == before + 2)
+        #expect(store.connection.transactionsCommitted == before + 2)
         // The cached BEGIN and COMMIT work again after a rollback.
         _ = try store.beginCell(sessionID: sessionID, executionCount: 4, source: "d")
-        #expect(store.database.transactionsCommitted == before + 3)
+        #expect(store.connection.transactionsCommitted == before + 3)
         #expect(try store.query("SELECT group_concat(source, '') FROM cells").rows == [[.text("abd")]])
-        #expect(!store.database.isInTransaction)
+        #expect(!store.connection.isInTransaction)
     }
 
     @Test func aFailingInsertInsideAStatementUndoesOnlyItselfWhenCaught() throws {
