@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "GradLang"),
         .target(name: "GradPlot"),
         .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor", "GradPlot"]),
-        .target(name: "GradStore", dependencies: ["CSQLite", "GradJSON"], resources: [.embedInCode("schema.sql")]),
+        .target(name: "GradStore", dependencies: ["CSQLite", "GradJSON"], resources: [.embedInCode("schema.sql"), .embedInCode("schema-postgres.sql")]),
         .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradJSON", "GradLang", "GradEngine", "GradTensor", "GradPlot"]),
         .target(name: "GradJSON"),
         .target(name: "GradNotebook", dependencies: ["GradJSON", "GradLang"]),
