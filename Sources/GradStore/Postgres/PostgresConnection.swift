@@ -196,23 +196,6 @@ public final class PostgresConnection: SQLConnection {
 
     // MARK: size
 
-    /// The tables of gradbook's history: every table `schema.sql` creates, plus the version
-    /// table the PostgreSQL schema keeps.
-    static let gradbookTables: [String] = {
-        var names: Set<String> = ["gradbook_schema"]
-        for line in Schema.sql.split(separator: "\n") {
-            var rest = line.drop { $0 == " " }
-            guard rest.uppercased().hasPrefix("CREATE TABLE ") else { continue }
-            rest = rest.dropFirst("CREATE TABLE ".count).drop { $0 == " " }
-            if rest.uppercased().hasPrefix("IF NOT EXISTS ") {
-                rest = rest.dropFirst("IF NOT EXISTS ".count).drop { $0 == " " }
-            }
-            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            if !name.isEmpty { names.insert(name.lowercased()) }
-        }
-        return names.sorted()
-    }()
-
     /// Bytes of gradbook's tables in the current schema, with their indexes and TOAST data
     /// (`pg_total_relation_size`); 0 before the schema exists.
     public func storageBytes() throws -> Int {
@@ -221,7 +204,7 @@ public final class PostgresConnection: SQLConnection {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY (?1::text[])
             """)
-        let names = "{" + PostgresConnection.gradbookTables.joined(separator: ",") + "}"
+        let names = "{" + (PostgresSchema.tables + [PostgresSchema.versionTable]).joined(separator: ",") + "}"
         let rows = try statement.rows([.text(names)])
         return Int(clamping: rows.first?.first?.integerValue ?? 0)
     }
