@@ -62,7 +62,15 @@ public final class Session {
             do {
                 try writeOutcome(of: ran)
             } catch {
-                ran.cell.fail(name: "DatabaseError", message: "\(error)", rendered: "error: cannot record the cell: \(error)")
+                // A cell that already failed keeps its own error first: it is usually the cause
+                // (a training step the server could not take before it went away).
+                let recording = "error: cannot record the cell: \(error)"
+                if ran.cell.status == .error, let earlier = ran.cell.errorText, !earlier.isEmpty {
+                    ran.cell.fail(name: ran.cell.errorName ?? "DatabaseError", message: ran.cell.errorMessage ?? "\(error)",
+                                  rendered: earlier + "\n" + recording)
+                } else {
+                    ran.cell.fail(name: "DatabaseError", message: "\(error)", rendered: recording)
+                }
             }
             return ran.cell.result(duration: ran.duration)
         }

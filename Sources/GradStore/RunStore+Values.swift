@@ -237,7 +237,8 @@ extension RunStore {
     /// its own transaction. Cheap when there is nothing to do.
     public func flushDeferredJSON() throws {
         guard mode == .readWrite else { return }
-        let select = "SELECT id, shape, data FROM tensor WHERE json IS NULL ORDER BY id LIMIT 512"
+        // Only the tensors this store may change: another role's pending JSON is theirs to write.
+        let select = "SELECT id, shape, data FROM tensor WHERE json IS NULL\(connection.dialect.andOwnRows) ORDER BY id LIMIT 512"
         while true {
             let pending = try connection.statement(select).rows()
             if pending.isEmpty { break }

@@ -63,6 +63,13 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? insert + " RETURNING id" : insert
     }
 
+    /// A condition to append (` AND …`) that keeps the rows this connection may change: on
+    /// PostgreSQL, where everyone reads every lane and writes only their own, the rows its role
+    /// owns; every row of a SQLite file.
+    public var andOwnRows: String {
+        backend == .postgresql ? " AND owner = current_user" : ""
+    }
+
     /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;
     /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
     public func reserveIDsQuery(table: String) -> String? {

@@ -186,6 +186,25 @@ struct PostgresAdministrationTests {
         #expect(refusals.count >= 60, "\(run.errors)")
     }
 
+    /// A store that opens completes its own role's unfinished tensor JSON (a crashed training's)
+    /// and leaves everyone else's: row-level security would refuse the update, and stop every
+    /// other member from recording while one member's JSON was pending.
+    @Test func openingAStoreFlushesOnlyItsOwnRolesPendingJSON() throws {
+        let scene = try Scene()
+        let admin = try scene.connect()
+        _ = try PostgresAdministration.initialize(admin, group: scene.group)
+        _ = try PostgresAdministration.grant(scene.alice, group: scene.group, createLogin: true, on: admin)
+        _ = try PostgresAdministration.grant(scene.bob, group: scene.group, createLogin: true, on: admin)
+        _ = try PostgresTestDatabase.psql("INSERT INTO tensor(shape, data) VALUES ('[1]', '\\x000000000000f03f')",
+                                          database: scene.database.name, user: scene.alice)
+        let bob = try RunStore(location: .postgresql(conninfo: scene.database.conninfo + " user=\(scene.bob)"))
+        let session = try bob.beginSession(kind: .batch, notebook: nil)
+        try bob.endSession(session)
+        #expect(try scene.sql("SELECT count(*) FROM tensor WHERE json IS NULL") == "1\n")
+        _ = try RunStore(location: .postgresql(conninfo: scene.database.conninfo + " user=\(scene.alice)"))
+        #expect(try scene.sql("SELECT json FROM tensor") == "[1]\n")
+    }
+
     /// The schema belongs to whoever created it: a member can neither create a history nor
     /// migrate one, and is told who can.
     @Test func aMemberCannotCreateOrMigrateTheSchema() throws {
