@@ -1,0 +1,323 @@
+/// The rows of one group of sessions (HistoryCopy.swift), read from the source and written into
+/// the target with their references mapped, in one target transaction.
+extension HistoryCopy {
+    struct GroupCounts {
+        var runs = 0
+        var values = 0
+        var droppedReplays = 0
+    }
+
+    /// Source id -> target id of the rows this group copied so far, per table.
+    final class GroupMapping {
+        var ids: [String: [Int64: Int64]] = [:]
+        var droppedReplays = 0
+
+        subscript(table: String, sourceID: Int64) -> Int64? {
+            get { ids[table]?[sourceID] }
+            set { ids[table, default: [:]][sourceID] = newValue }
+        }
+    }
+
+    func copyGroup(_ group: [Int64]) throws -> GroupCounts {
+        let members = group.compactMap { sessions[$0] }
+        let mapping = GroupMapping()
+        var counts = GroupCounts()
+        do {
+            try target.transaction {
+                counts = try copyRows(of: members, mapping: mapping)
+            }
+        } catch {
+            for table in tables.values { table.discard() }
+            throw error
+        }
+        copiedTensors.merge(mapping.ids[HistoryTable.tensor.name] ?? [:]) { first, _ in first }
+        for member in members {
+            if let id = mapping[HistoryTable.session.name, member.id] { targetSessions[member.uid] = id }
+        }
+        counts.droppedReplays = mapping.droppedReplays
+        return counts
+    }
+
+    private func copyRows(of members: [SourceSession], mapping: GroupMapping) throws -> GroupCounts {
+        var counts = GroupCounts()
+        for table in [HistoryTable.session, .cell, .node, .train] {
+            for member in members {
+                for row in try source.statement(HistoryCopy.select(table)).rows([.integer(member.id)]) {
+                    try insertKeyed(table, row, owner: owner(of: member), mapping: mapping)
+                }
+            }
+        }
+        for member in members {
+            try copyGraphs(of: member, mapping: mapping)
+        }
+        // Every run of the group in source order: a replay comes after the run it repeats.
+        var runs: [(row: [SQLValue], member: SourceSession)] = []
+        for member in members {
+            runs += try source.statement(HistoryCopy.select(.run)).rows([.integer(member.id)]).map { ($0, member) }
+        }
+        runs.sort { ($0.row.first?.integerValue ?? 0) < ($1.row.first?.integerValue ?? 0) }
+        for run in runs {
+            try insertKeyed(.run, run.row, owner: owner(of: run.member), mapping: mapping)
+        }
+        counts.runs = runs.count
+        for member in members {
+            let runIDs = runs.filter { $0.member.id == member.id }.compactMap { $0.row.first?.integerValue }
+            var start = 0
+            while start < runIDs.count {
+                let end = min(start + HistoryCopy.runsPerChunk, runIDs.count)
+                counts.values += try copyRowsOfRuns(member, from: runIDs[start], to: runIDs[end - 1], mapping: mapping)
+                start = end
+            }
+        }
+        return counts
+    }
+
+    /// The values, tensors, checkpoints and optimizer state of `member`'s runs with ids from
+    /// `first` to `last`; returns the number of value rows.
+    private func copyRowsOfRuns(_ member: SourceSession, from first: Int64, to last: Int64, mapping: GroupMapping) throws -> Int {
+        let arguments: [SQLValue] = [.integer(member.id), .integer(first), .integer(last)]
+        let owner = owner(of: member)
+        let values = try source.statement(HistoryCopy.select(.value, chunked: true)).rows(arguments)
+        let tensorColumns = ["value_tensor_id", "grad_tensor_id"].compactMap { HistoryTable.value.selectedColumns.firstIndex(of: $0) }
+        var tensorIDs = Set<Int64>()
+        for row in values {
+            for column in tensorColumns {
+                guard column < row.count, let id = row[column].integerValue else { continue }
+                if mapping[HistoryTable.tensor.name, id] == nil && copiedTensors[id] == nil { tensorIDs.insert(id) }
+            }
+        }
+        let selectTensor = "SELECT \(HistoryTable.tensor.selectedColumns.joined(separator: ", ")) FROM tensor WHERE id = ?1"
+        for id in tensorIDs.sorted() {
+            // One at a time: a chunk's tensors may be large, its value rows never are.
+            guard let row = try source.statement(selectTensor).rows([.integer(id)]).first else {
+                throw HistoryCopyError.missingRow(table: HistoryTable.tensor.name, id: id, location: source.location)
+            }
+            try insertKeyed(.tensor, row, owner: owner, mapping: mapping)
+        }
+        for row in values {
+            try appendKeyless(.value, row, owner: owner, mapping: mapping)
+        }
+        for table in [HistoryTable.checkpoint, .optimizerState] {
+            try writer(for: .value).flush()
+            for row in try source.statement(HistoryCopy.select(table, chunked: true)).rows(arguments) {
+                try appendKeyless(table, row, owner: owner, mapping: mapping)
+            }
+            try writer(for: table).flush()
+        }
+        return values.count
+    }
+
+    // MARK: graphs
+
+    /// The graphs `member`'s runs used, as graphs of the target's node ids: one the target
+    /// already holds with the same members (copied with another session) is used again.
+    private func copyGraphs(of member: SourceSession, mapping: GroupMapping) throws {
+        var members: [Int64: [Int64]] = [:]
+        for row in try source.statement(HistoryCopy.select(.graphNode)).rows([.integer(member.id)]) {
+            guard let graphID = row[0].integerValue else { continue }
+            let nodeID = try mapReference(row[1], column: "node_id", of: .graphNode, mapping: mapping)
+            guard let mapped = nodeID.integerValue else { continue }
+            members[graphID, default: []].append(mapped)
+        }
+        for row in try source.statement(HistoryCopy.select(.graph)).rows([.integer(member.id)]) {
+            guard let graphID = row[0].integerValue, mapping[HistoryTable.graph.name, graphID] == nil else { continue }
+            var nodeIDs = members[graphID] ?? []
+            nodeIDs.sort()
+            nodeIDs = RunStore.removingAdjacentDuplicates(nodeIDs)
+            mapping[HistoryTable.graph.name, graphID] = try targetGraph(nodeIDs, owner: owner(of: member))
+        }
+    }
+
+    /// The target's graph of exactly these (sorted) node ids, found by digest as RunStore finds
+    /// one, or created.
+    private func targetGraph(_ nodeIDs: [Int64], owner: String?) throws -> Int64 {
+        let digest = RunStore.digest(of: nodeIDs)
+        let candidates = try target.statement("SELECT id FROM graph WHERE digest = ?1 AND node_count = ?2")
+            .rows([.integer(digest), .integer(Int64(nodeIDs.count))]).compactMap { $0.first?.integerValue }
+        for candidate in candidates {
+            let stored = try target.statement("SELECT node_id FROM graph_node WHERE graph_id = ?1 ORDER BY node_id")
+                .rows([.integer(candidate)]).compactMap { $0.first?.integerValue }
+            if stored == nodeIDs { return candidate }
+        }
+        let graphID = try writer(for: .graph).insertReturningID(withOwner([.integer(Int64(nodeIDs.count)), .integer(digest)], owner, table: .graph))
+        let members = writer(for: .graphNode)
+        for nodeID in nodeIDs {
+            try members.append(withOwner([.integer(graphID), .integer(nodeID)], owner, table: .graphNode))
+        }
+        try members.flush()
+        return graphID
+    }
+
+    // MARK: rows
+
+    /// The owner the target's rows of `member` name: only PostgreSQL keeps one per row.
+    func owner(of member: SourceSession) -> String? {
+        targetIsPostgreSQL ? (member.owner ?? target.userName) : nil
+    }
+
+    private func withOwner(_ values: [SQLValue], _ owner: String?, table: HistoryTable) -> [SQLValue] {
+        guard let owner, !table.columns.contains("owner") else { return values }
+        return values + [.text(owner)]
+    }
+
+    /// A source row (key first when the table has one) as the target's column values.
+    private func targetValues(_ table: HistoryTable, _ row: [SQLValue], owner: String?, mapping: GroupMapping) throws -> [SQLValue] {
+        guard row.count == table.selectedColumns.count else {
+            throw HistoryCopyError.unexpectedRow(table: table.name, columns: row.count, expected: table.selectedColumns.count)
+        }
+        let offset = table.key == nil ? 0 : 1
+        var values: [SQLValue] = []
+        values.reserveCapacity(table.columns.count + 1)
+        for (index, column) in table.columns.enumerated() {
+            let value = row[index + offset]
+            if table.references[column] != nil {
+                values.append(try mapReference(value, column: column, of: table, mapping: mapping))
+            } else if column == "owner", let owner {
+                values.append(.text(owner))
+            } else {
+                values.append(value)
+            }
+        }
+        return withOwner(values, owner, table: table)
+    }
+
+    private func insertKeyed(_ table: HistoryTable, _ row: [SQLValue], owner: String?, mapping: GroupMapping) throws {
+        guard let sourceID = row.first?.integerValue else {
+            throw HistoryCopyError.unexpectedRow(table: table.name, columns: row.count, expected: table.selectedColumns.count)
+        }
+        let id = try writer(for: table).insertReturningID(try targetValues(table, row, owner: owner, mapping: mapping))
+        mapping[table.name, sourceID] = id
+    }
+
+    private func appendKeyless(_ table: HistoryTable, _ row: [SQLValue], owner: String?, mapping: GroupMapping) throws {
+        try writer(for: table).append(try targetValues(table, row, owner: owner, mapping: mapping))
+    }
+
+    func writer(for table: HistoryTable) -> TargetTable {
+        if let writer = tables[table.name] { return writer }
+        let writer = TargetTable(table, connection: target, withOwner: targetIsPostgreSQL && !table.columns.contains("owner"))
+        tables[table.name] = writer
+        return writer
+    }
+
+    // MARK: references
+
+    /// The target's id for the row that `value` (a source id in `column`) names.
+    func mapReference(_ value: SQLValue, column: String, of table: HistoryTable, mapping: GroupMapping) throws -> SQLValue {
+        guard let sourceID = value.integerValue, let named = table.references[column] else { return value }
+        let referenced = HistoryTable.identifying(named)
+        if let id = mapping[referenced, sourceID] { return .integer(id) }
+        if referenced == HistoryTable.tensor.name, let id = copiedTensors[sourceID] { return .integer(id) }
+        if HistoryTable.sessionOwned.contains(referenced), let id = try rankMapped(referenced, sourceID) { return .integer(id) }
+        if table.droppableReferences.contains(column) {
+            mapping.droppedReplays += 1
+            return .null
+        }
+        throw HistoryCopyError.unresolved(table: table.name, column: column, id: sourceID, referenced: referenced,
+                                          target: target.location)
+    }
+
+    /// A row of a session the target already holds: the target row of the same rank within
+    /// that session (a copy inserts a session's rows in source order). nil if the target's
+    /// copy has fewer rows (it was made while the session was still recording).
+    private func rankMapped(_ table: String, _ sourceID: Int64) throws -> Int64? {
+        let sessionID: Int64
+        if let known = owningSessions[table]?[sourceID] {
+            sessionID = known
+        } else {
+            guard let found = try source.scalarInteger("SELECT session_id FROM \(table) WHERE id = ?1", [.integer(sourceID)]) else {
+                return nil
+            }
+            owningSessions[table, default: [:]][sourceID] = found
+            sessionID = found
+        }
+        if let map = rankMaps[table]?[sessionID] { return map[sourceID] }
+        guard let uid = sessions[sessionID]?.uid, let targetSession = targetSessions[uid] else { return nil }
+        let select = "SELECT id FROM \(table) WHERE session_id = ?1 ORDER BY id"
+        let sourceIDs = try source.statement(select).rows([.integer(sessionID)]).compactMap { $0.first?.integerValue }
+        let targetIDs = try target.statement(select).rows([.integer(targetSession)]).compactMap { $0.first?.integerValue }
+        let map = Dictionary(zip(sourceIDs, targetIDs).map { ($0, $1) }, uniquingKeysWith: { first, _ in first })
+        rankMaps[table, default: [:]][sessionID] = map
+        return map[sourceID]
+    }
+}
+
+/// Inserts into one table of the target: one row at a time where the target's new id is
+/// needed, otherwise several rows per statement.
+final class TargetTable {
+    let table: HistoryTable
+    let connection: any SQLConnection
+    let columns: [String]
+    /// Rows per multi-row INSERT, within the 999 parameters every SQLite accepts.
+    let rowsPerStatement: Int
+    private var pending: [SQLValue] = []
+    private var pendingRows = 0
+    private var insertSQL: [Int: String] = [:]
+
+    init(_ table: HistoryTable, connection: any SQLConnection, withOwner: Bool) {
+        self.table = table
+        self.connection = connection
+        columns = table.columns + (withOwner ? ["owner"] : [])
+        rowsPerStatement = max(1, 900 / max(columns.count, 1))
+    }
+
+    private func sql(rows: Int) -> String {
+        if let sql = insertSQL[rows] { return sql }
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let sql = "INSERT INTO \(table.name)(\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
+        insertSQL[rows] = sql
+        return sql
+    }
+
+    func insertReturningID(_ values: [SQLValue]) throws -> Int64 {
+        let statement = try connection.statement(connection.dialect.insertReturningID(sql(rows: 1)))
+        for (index, value) in values.enumerated() {
+            try statement.bind(value, at: Int32(index + 1))
+        }
+        let id = try connection.insertReturningID(statement)
+        statement.reset()
+        return id
+    }
+
+    func append(_ values: [SQLValue]) throws {
+        pending += values
+        pendingRows += 1
+        if pendingRows == rowsPerStatement { try flush() }
+    }
+
+    func flush() throws {
+        guard pendingRows > 0 else { return }
+        let statement = try connection.statement(sql(rows: pendingRows))
+        for (index, value) in pending.enumerated() {
+            try statement.bind(value, at: Int32(index + 1))
+        }
+        discard()
+        try statement.write()
+        statement.reset()
+    }
+
+    /// Forgets rows not yet written (their transaction failed).
+    func discard() {
+        pending.removeAll(keepingCapacity: true)
+        pendingRows = 0
+    }
+}
+
+/// A source row the copy cannot place; each reads as one line.
+enum HistoryCopyError: Error, CustomStringConvertible {
+    case unresolved(table: String, column: String, id: Int64, referenced: String, target: String)
+    case missingRow(table: String, id: Int64, location: String)
+    case unexpectedRow(table: String, columns: Int, expected: Int)
+
+    var description: String {
+        switch self {
+        case let .unresolved(table, column, id, referenced, target):
+            return "\(table).\(column) names \(referenced) \(id), which belongs to a session neither copied nor held by \(target) in full"
+        case let .missingRow(table, id, location):
+            return "\(location) has no \(table) \(id), yet its rows refer to it"
+        case let .unexpectedRow(table, columns, expected):
+            return "a \(table) row came back with \(columns) columns instead of \(expected)"
+        }
+    }
+}
