@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gradbook builds against, only when one is missing; with --test,
 # also what the test suite needs (a headless browser for the JupyterLab tests, libxml2 for
-# parsing SVG in the Swift tests).
+# parsing SVG in the Swift tests, a PostgreSQL server and pg_virtualenv for the shared-history
+# tests).
 set -euo pipefail
-packages=(libsqlite3-dev libzmq3-dev libedit-dev libopenblas-dev graphviz sqlite3 pkg-config)
+packages=(libsqlite3-dev libzmq3-dev libedit-dev libopenblas-dev libpq-dev graphviz sqlite3 pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium chromium-driver libxml2)
+  packages+=(chromium chromium-driver libxml2 postgresql postgresql-common)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -17,33 +17,45 @@ public struct KernelSpec: Sendable, Equatable {
     public var language: String
     public var interruptMode: InterruptMode
     public var metadata: [String: JSONValue]
+    /// Environment variables Jupyter sets for the kernel (`env` in kernel.json), e.g. where the
+    /// kernel records its history.
+    public var environment: [String: String]
 
     public init(name: String, argv: [String], displayName: String, language: String,
-                interruptMode: InterruptMode = .message, metadata: [String: JSONValue] = [:]) {
+                interruptMode: InterruptMode = .message, metadata: [String: JSONValue] = [:],
+                environment: [String: String] = [:]) {
         self.name = name
         self.argv = argv
         self.displayName = displayName
         self.language = language
         self.interruptMode = interruptMode
         self.metadata = metadata
+        self.environment = environment
     }
 
     /// gradbook's spec: `[executable, "kernel", "-f", "{connection_file}"]`. `executablePath` must be
     /// absolute, since Jupyter starts kernels from arbitrary directories and environments.
-    public static func gradbook(executablePath: String, interruptMode: InterruptMode = .message) -> KernelSpec {
+    /// - Parameter history: where the kernel records (`GRADBOOK_DB`); nil: the kernel's default
+    ///   (`gradbook.db` in the directory Jupyter starts it in, or GRADBOOK_DB of Jupyter's own
+    ///   environment).
+    public static func gradbook(executablePath: String, interruptMode: InterruptMode = .message, history: String? = nil) -> KernelSpec {
         KernelSpec(name: "gradbook", argv: [executablePath, "kernel", "-f", "{connection_file}"], displayName: "gradbook",
-                   language: "gradbook", interruptMode: interruptMode, metadata: ["debugger": false])
+                   language: "gradbook", interruptMode: interruptMode, metadata: ["debugger": false],
+                   environment: history.map { ["GRADBOOK_DB": $0] } ?? [:])
     }
 
     public var kernelJSON: [UInt8] {
-        let object: JSONValue = [
+        var members: [String: JSONValue] = [
             "argv": .array(argv.map { .string($0) }),
             "display_name": .string(displayName),
             "language": .string(language),
             "interrupt_mode": .string(interruptMode.rawValue),
             "metadata": .object(metadata),
         ]
-        return JSONWriter.encode(object) + Array("\n".utf8)
+        if !environment.isEmpty {
+            members["env"] = .object(environment.mapValues { .string($0) })
+        }
+        return JSONWriter.encode(.object(members)) + Array("\n".utf8)
     }
 
     /// The files of the kernelspec directory, by file name.

@@ -128,6 +128,10 @@ public final class Session {
             cell.fail(name: "DatabaseError", message: "\(error)", rendered: "error: cannot record the cell: \(error)")
             return .unrecorded(cell.result(duration: Clock.now() - started))
         }
+        // A server connection lost during an earlier cell was made again to record this one.
+        if let notice = store.connection.takeNotice() {
+            emit(.stderr(notice + "\n"), into: &cell)
+        }
         run(&cell)
         return .ran(RanCell(cell: cell, duration: Clock.now() - started))
     }

@@ -196,17 +196,16 @@ extension RunStore {
         if let cached = lastTensors[key], cached.shape == shape, RunStore.sameBits(cached.elements, elements) {
             return cached.tensorID
         }
-        let statement = try connection.statement(connection.dialect.insertReturningID("INSERT INTO tensor(shape, data, json) VALUES (?1, ?2, ?3)"))
-        try statement.bind(shapeText(shape), at: 1)
-        try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
-        if deferJSON {
-            try statement.bindNull(at: 3)
-            hasDeferredJSON = true
-        } else {
-            try statement.bind(try TensorJSON.encode(shape: shape, elements: elements), at: 3)
+        let tensorID = try insertRow(into: .tensor, columns: "shape, data, json", values: "?1, ?2, ?3") { statement in
+            try statement.bind(shapeText(shape), at: 1)
+            try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
+            if deferJSON {
+                try statement.bindNull(at: 3)
+                hasDeferredJSON = true
+            } else {
+                try statement.bind(try TensorJSON.encode(shape: shape, elements: elements), at: 3)
+            }
         }
-        let tensorID = try connection.insertReturningID(statement)
-        statement.reset()
         remember(tensorID, elements: elements, shape: shape, key: key)
         return tensorID
     }

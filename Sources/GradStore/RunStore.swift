@@ -32,6 +32,8 @@ public final class RunStore {
     /// nothing, and JSON written with the row is not written twice. A caller that records
     /// steps on its training thread can turn it on.
     public var defersTrainingJSON = false
+    /// Ids taken ahead from the server (see RunStore+ReservedIDs.swift).
+    var reservedIDs: [ReservableTable: ArraySlice<Int64>] = [:]
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 
@@ -215,26 +217,25 @@ public final class RunStore {
     public func insertRun(_ record: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) throws -> Int64 {
         try transaction {
             let graphID = try graphID(for: nodeIDs)
-            let statement = try connection.statement(connection.dialect.insertReturningID("""
-                INSERT INTO run(session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
-                                duration_ms, graph_id, train_id, replay_of, record_policy, steps)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                """))
-            try statement.bind(record.sessionID, at: 1)
-            try statement.bind(record.cellID, at: 2)
-            try statement.bind(record.kind.rawValue, at: 3)
-            try statement.bind(record.target, at: 4)
-            try statement.bind(record.targetNodeID, at: 5)
-            try statement.bind(record.step.map(Int64.init), at: 6)
-            try statement.bind(record.loss, at: 7)
-            try statement.bind(Timestamp.string(from: record.startedAt), at: 8)
-            try statement.bind(record.durationMs, at: 9)
-            try statement.bind(graphID, at: 10)
-            try statement.bind(record.trainID, at: 11)
-            try statement.bind(record.replayOf, at: 12)
-            try statement.bind(record.recordPolicy?.rawValue, at: 13)
-            try statement.bind(record.steps.map(Int64.init), at: 14)
-            let runID = try connection.insertReturningID(statement)
+            let runID = try insertRow(into: .run, columns: """
+                session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
+                duration_ms, graph_id, train_id, replay_of, record_policy, steps
+                """, values: "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14") { statement in
+                try statement.bind(record.sessionID, at: 1)
+                try statement.bind(record.cellID, at: 2)
+                try statement.bind(record.kind.rawValue, at: 3)
+                try statement.bind(record.target, at: 4)
+                try statement.bind(record.targetNodeID, at: 5)
+                try statement.bind(record.step.map(Int64.init), at: 6)
+                try statement.bind(record.loss, at: 7)
+                try statement.bind(Timestamp.string(from: record.startedAt), at: 8)
+                try statement.bind(record.durationMs, at: 9)
+                try statement.bind(graphID, at: 10)
+                try statement.bind(record.trainID, at: 11)
+                try statement.bind(record.replayOf, at: 12)
+                try statement.bind(record.recordPolicy?.rawValue, at: 13)
+                try statement.bind(record.steps.map(Int64.init), at: 14)
+            }
             try insertValues(values, runID: runID, deferJSON: defersTrainingJSON && record.kind == .train)
             return runID
         }

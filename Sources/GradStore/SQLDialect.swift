@@ -15,14 +15,14 @@ public struct SQLDialect: Sendable, Equatable {
     public static let postgresql = SQLDialect(backend: .postgresql)
 
     /// The statement's parameters in the backend's notation: SQLite takes `?N` and `?` as they
-    /// are; PostgreSQL wants `$N`, with a plain `?` numbered after the previous one (as SQLite
-    /// numbers them). Question marks inside string literals, quoted names and comments stay.
+    /// are; PostgreSQL wants `$N`, with a plain `?` numbered one above the largest number so far
+    /// (SQLite's rule). Question marks inside string literals, quoted names and comments stay.
     public func parameters(_ sql: String) -> String {
         guard backend == .postgresql else { return sql }
         var output = ""
         output.reserveCapacity(sql.utf8.count + 16)
         var characters = Array(sql.unicodeScalars)[...]
-        var lastNumber = 0
+        var largest = 0
         while let character = characters.first {
             characters = characters.dropFirst()
             switch character {
@@ -45,8 +45,8 @@ public struct SQLDialect: Sendable, Equatable {
                     characters = characters.dropFirst()
                     digits.unicodeScalars.append(next)
                 }
-                let number = Int(digits) ?? (lastNumber + 1)
-                lastNumber = number
+                let number = Int(digits) ?? (largest + 1)
+                largest = max(largest, number)
                 output += "$\(number)"
             default:
                 output.unicodeScalars.append(character)
@@ -59,6 +59,13 @@ public struct SQLDialect: Sendable, Equatable {
     /// SQLite's connection reads `sqlite3_last_insert_rowid` instead (no RETURNING needed).
     public func insertReturningID(_ insert: String) -> String {
         backend == .postgresql ? insert + " RETURNING id" : insert
+    }
+
+    /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;
+    /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
+    public func reserveIDsQuery(table: String) -> String? {
+        guard backend == .postgresql else { return nil }
+        return "SELECT nextval(pg_get_serial_sequence('\(table)', 'id')) FROM generate_series(1, ?1)"
     }
 
     /// A condition that `column` matches the shell-style pattern (`*`, `?`, `[…]`) bound at

@@ -46,6 +46,14 @@ public final class TrainingWriter: @unchecked Sendable {
             self.checkpoint = checkpoint
         }
 
+        /// The tensors (not scalars) the step holds in full: at most that many tensor rows.
+        var fullTensors: Int {
+            values.reduce(0) { total, record in
+                guard !record.shape.isEmpty else { return total }
+                return total + (record.value.heldValues > 0 ? 1 : 0) + (record.grad.heldValues > 0 ? 1 : 0)
+            }
+        }
+
         /// The numbers the step holds in full (what it costs to keep it queued).
         var heldValues: Int {
             let buffers = checkpoint?.buffers.reduce(0) { total, buffer in total &+ buffer.elements.count } ?? 0
@@ -159,6 +167,9 @@ public final class TrainingWriter: @unchecked Sendable {
     /// Commits `group` in one transaction; if that fails, commits its steps one by one, so the
     /// steps before the one that cannot be written are kept and the error names that one.
     private func write(_ group: [Step]) throws {
+        // One query for the group's ids instead of one answer awaited per step (a server).
+        try store.reserveIDs(group.count, for: .run)
+        try store.reserveIDs(group.reduce(0) { $0 + $1.fullTensors }, for: .tensor)
         if group.count > 1 {
             let trainIDBefore = currentTrainID
             do {

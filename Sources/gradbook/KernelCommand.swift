@@ -56,12 +56,28 @@ struct KernelInstallCommand: ParsableCommand {
     @Option(help: "How Jupyter interrupts a running cell: message or signal.")
     var interruptMode: String = "message"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Where the kernel records: a SQLite file (made absolute) or a PostgreSQL location such as 'postgresql:///?service=gradbook'. Written into the kernelspec's environment; a location holding a password is refused (use ~/.pgpass, PGPASSWORD or a service file).",
+        valueName: "location"))
+    var db: String?
+
     func validate() throws {
         let chosen = [user, prefix != nil, sysPrefix].filter { $0 }.count
         guard chosen <= 1 else { throw ValidationError("choose one of --user, --prefix and --sys-prefix") }
         guard KernelSpec.InterruptMode(rawValue: interruptMode) != nil else {
             throw ValidationError("--interrupt-mode is 'message' or 'signal'")
         }
+        if let db, HistoryLocation(db).containsPassword {
+            throw ValidationError("--db holds a password, which would be written into kernel.json: keep it in ~/.pgpass, PGPASSWORD or a pg_service.conf service instead")
+        }
+    }
+
+    /// The location as the kernel will read it: a relative file is made absolute, since
+    /// Jupyter starts kernels in the notebook's directory.
+    var history: String? {
+        guard let db else { return nil }
+        guard case .sqlite(let path) = HistoryLocation(db), path != ":memory:", !path.hasPrefix("/") else { return db }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
     }
 
     func run() throws {
@@ -69,7 +85,8 @@ struct KernelInstallCommand: ParsableCommand {
         if let prefix { destination = .prefix(prefix) } else if sysPrefix { destination = .sysPrefix(python: "python3") } else { destination = .user }
         let mode = KernelSpec.InterruptMode(rawValue: interruptMode) ?? .message
         do {
-            let directory = try KernelSpecInstaller.install(.gradbook(executablePath: KernelSpec.currentExecutablePath(), interruptMode: mode), to: destination)
+            let directory = try KernelSpecInstaller.install(.gradbook(executablePath: KernelSpec.currentExecutablePath(), interruptMode: mode, history: history),
+                                                        to: destination)
             print("installed the gradbook kernelspec in \(directory)")
         } catch {
             throw CommandFailure(message: "gradbook kernel install: \(error)")

@@ -106,3 +106,12 @@ import Testing
         #expect(CodePoints.index(in: text, offset: 50) == text.endIndex)
     }
 }
+
+@Suite struct KernelSpecEnvironmentTests {
+    @Test func aHistoryLocationIsTheKernelsGRADBOOK_DB() throws {
+        let spec = KernelSpec.gradbook(executablePath: "/bin/gradbook", history: "service=gradbook")
+        let json = try JSONParser.parse(spec.kernelJSON)
+        #expect(json["env"] == ["GRADBOOK_DB": "service=gradbook"])
+        #expect(try JSONParser.parse(KernelSpec.gradbook(executablePath: "/bin/gradbook").kernelJSON)["env"] == nil)
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A throwaway PostgreSQL database for one test, on the server the PG* environment variables
-/// name (`pg_virtualenv` sets them). `GRADBOOK_TEST_POSTGRES=1` says a server is there;
+/// name (scripts/with-postgres.sh sets them). `GRADBOOK_TEST_POSTGRES=1` says a server is there;
 /// `GRADBOOK_TEST_REQUIRE_POSTGRES=1` (the README's test command sets it) turns a missing server
 /// into a failure instead of a skipped test.
 struct PostgresTestDatabase {
@@ -11,7 +11,7 @@ struct PostgresTestDatabase {
         return environment["GRADBOOK_TEST_POSTGRES"] == "1" || environment["GRADBOOK_TEST_REQUIRE_POSTGRES"] == "1"
     }
 
-    static let disabledReason: Comment = "needs a PostgreSQL server: run under pg_virtualenv with GRADBOOK_TEST_POSTGRES=1"
+    static let disabledReason: Comment = "needs a PostgreSQL server: run under scripts/with-postgres.sh with GRADBOOK_TEST_POSTGRES=1"
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
