@@ -78,16 +78,10 @@ extension HistoryCopy {
         let arguments: [SQLValue] = [.integer(member.id), .integer(first), .integer(last)]
         let owner = owner(of: member)
         let values = try source.statement(HistoryCopy.select(.value, chunked: true)).rows(arguments)
-        let tensorColumns = ["value_tensor_id", "grad_tensor_id"].compactMap { HistoryTable.value.selectedColumns.firstIndex(of: $0) }
-        var tensorIDs = Set<Int64>()
-        for row in values {
-            for column in tensorColumns {
-                guard column < row.count, let id = row[column].integerValue else { continue }
-                if mapping[HistoryTable.tensor.name, id] == nil && copiedTensors[id] == nil { tensorIDs.insert(id) }
-            }
-        }
+        let tensorIDs = try source.statement("SELECT t.id FROM tensor AS t WHERE \(HistoryCopy.condition(.tensor, chunked: true)) ORDER BY t.id")
+            .rows(arguments).compactMap { $0.first?.integerValue }
         let selectTensor = "SELECT \(HistoryTable.tensor.selectedColumns.joined(separator: ", ")) FROM tensor WHERE id = ?1"
-        for id in tensorIDs.sorted() {
+        for id in tensorIDs where mapping[HistoryTable.tensor.name, id] == nil && copiedTensors[id] == nil {
             // One at a time: a chunk's tensors may be large, its value rows never are.
             guard let row = try source.statement(selectTensor).rows([.integer(id)]).first else {
                 throw HistoryCopyError.missingRow(table: HistoryTable.tensor.name, id: id, location: source.location)
@@ -97,8 +91,9 @@ extension HistoryCopy {
         for row in values {
             try appendKeyless(.value, row, owner: owner, mapping: mapping)
         }
+        try writer(for: .value).flush()
+        // Checkpoints before their optimizer state, which refers to them.
         for table in [HistoryTable.checkpoint, .optimizerState] {
-            try writer(for: .value).flush()
             for row in try source.statement(HistoryCopy.select(table, chunked: true)).rows(arguments) {
                 try appendKeyless(table, row, owner: owner, mapping: mapping)
             }

@@ -23,6 +23,8 @@ public final class HistoryCopy {
         var id: Int64
         var uid: String
         var owner: String?
+        /// Whether the session has ended: one that has not is copied as far as it got.
+        var ended: Bool
     }
 
     /// Every session of the source, by id.
@@ -75,6 +77,7 @@ public final class HistoryCopy {
             do {
                 let counts = try copyGroup(group)
                 report.copiedSessions += group.count
+                report.unfinishedSessions += group.filter { sessions[$0]?.ended == false }.count
                 report.runs += counts.runs
                 report.values += counts.values
                 report.replaysWithoutOriginal += counts.droppedReplays
@@ -88,13 +91,13 @@ public final class HistoryCopy {
     // MARK: sessions and their order
 
     func loadSessions() throws {
-        for row in try source.statement("SELECT id, uid, owner FROM session ORDER BY id").rows() {
+        for row in try source.statement("SELECT id, uid, owner, ended_at IS NOT NULL FROM session ORDER BY id").rows() {
             guard let id = row[0].integerValue else { continue }
             guard let uid = row[1].textValue, !uid.isEmpty else {
                 throw HistoryCopyFailure(message: "session \(id) of \(source.location) has no uid; open the history once read-write with this gradbook to give it one",
                                          copiedBefore: HistoryCopyReport())
             }
-            sessions[id] = SourceSession(id: id, uid: uid, owner: row[2].textValue)
+            sessions[id] = SourceSession(id: id, uid: uid, owner: row[2].textValue, ended: row[3].integerValue == 1)
         }
         for row in try target.statement("SELECT uid, id FROM session WHERE uid IS NOT NULL").rows() {
             guard let uid = row[0].textValue, let id = row[1].integerValue else { continue }
@@ -265,6 +268,8 @@ public struct HistoryCopyReport: Sendable, Equatable {
     public var values = 0
     /// Replays whose original run the target does not hold, stored with `replay_of` NULL.
     public var replaysWithoutOriginal = 0
+    /// Of the copied sessions, those that had not ended (still recording, or their process died).
+    public var unfinishedSessions = 0
 
     public init() {}
 
@@ -274,6 +279,9 @@ public struct HistoryCopyReport: Sendable, Equatable {
             + "\(HistoryCopyReport.count(values, "value"))), skipped \(HistoryCopyReport.grouped(skippedSessions)) already there"
         if includedSessions > 0 {
             text += "; \(HistoryCopyReport.grouped(includedSessions)) of the copied \(includedSessions == 1 ? "was" : "were") not asked for: the sessions asked for replay \(includedSessions == 1 ? "its" : "their") runs"
+        }
+        if unfinishedSessions > 0 {
+            text += "; \(HistoryCopyReport.grouped(unfinishedSessions)) of the copied had not ended (still recording, or its process died): copied as far as \(unfinishedSessions == 1 ? "it" : "they") got"
         }
         if replaysWithoutOriginal > 0 {
             text += "; \(HistoryCopyReport.count(replaysWithoutOriginal, "replay")) lost \(replaysWithoutOriginal == 1 ? "its" : "their") original run (replay_of NULL): the target's copy of the original session lacks it"

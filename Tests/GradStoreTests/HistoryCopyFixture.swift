@@ -14,6 +14,7 @@ struct CopyFixture {
 
     static func record(into store: RunStore) throws -> CopyFixture {
         let seed = try SeedRecording.record(into: store)
+        try store.endSession(seed.sessionID)
         let (trainingSession, trainingRuns) = try recordTraining(into: store)
         let replaySession = try store.beginSession(kind: .batch, notebook: nil, engineRevision: 1)
         let replayRun = try recordReplay(of: seed, in: replaySession, store: store)
