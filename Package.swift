@@ -17,8 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
-        // System C libraries (Debian: libsqlite3-dev libopenblas-dev libzmq3-dev).
+        // System C libraries (Debian: libsqlite3-dev libpq-dev libopenblas-dev libzmq3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgreSQL", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         // libedit's variadic and global-variable API wrapped in plain C functions Swift can call.
@@ -29,7 +30,8 @@ let package = Package(
         .target(name: "GradLang"),
         .target(name: "GradPlot"),
         .target(name: "GradInterpreter", dependencies: ["GradLang", "GradEngine", "GradTensor", "GradPlot"]),
-        .target(name: "GradStore", dependencies: ["CSQLite", "GradJSON"], resources: [.embedInCode("schema.sql")]),
+        .target(name: "GradStore", dependencies: ["CSQLite", "CPostgreSQL", "GradJSON"],
+                resources: [.embedInCode("schema.sql"), .embedInCode("schema-postgres.sql")]),
         .target(name: "GradSession", dependencies: ["GradInterpreter", "GradStore", "GradJSON", "GradLang", "GradEngine", "GradTensor", "GradPlot"]),
         .target(name: "GradJSON"),
         .target(name: "GradNotebook", dependencies: ["GradJSON", "GradLang"]),

@@ -86,12 +86,13 @@ public enum RecordBenchmark {
     /// `none` so that changes in machine load hit them alike; then `calls` calls under `all`,
     /// whose volume keeps the database's checkpointer busy for a while after each call, which
     /// would otherwise be charged to whichever policy came next.
-    public static func run(calls: Int = 31, steps: Int = 100) throws -> RecordResult {
+    /// - Parameter location: the history to record into; nil: a temporary SQLite file.
+    public static func run(calls: Int = 31, steps: Int = 100, location: HistoryLocation? = nil) throws -> RecordResult {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("gradbook-record-\(getpid())-\(monotonicNanoseconds())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try RunStore(path: directory.appendingPathComponent("bench.gradbook.db").path)
+        let store = try RunStore(location: location ?? .sqlite(path: directory.appendingPathComponent("bench.gradbook.db").path))
         let session = try Session(store: store, kind: .batch, notebook: nil)
         defer { try? session.close() }
         try execute(setup, in: session)

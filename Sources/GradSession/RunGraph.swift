@@ -117,7 +117,7 @@ struct SessionDefinitions {
             """, arguments: [session, .integer(runID)], allowWrites: false).rows.compactMap { $0.first?.integerValue })
         let resetCell = try store.query("""
             SELECT max(id) FROM cell
-            WHERE session_id = ?1 AND (?2 IS NULL OR id < ?2) AND source LIKE '%\\%reset%' ESCAPE '\\'
+            WHERE session_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2) AND source LIKE '%\\%reset%' ESCAPE '\\'
             """, arguments: [session, run.cellID.map { .integer($0) } ?? .null], allowWrites: false)
             .rows.first?.first?.integerValue ?? 0
         let rows = try store.query("SELECT id, name, cell_id > ?2 FROM node WHERE session_id = ?1 ORDER BY id",

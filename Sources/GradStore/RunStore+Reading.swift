@@ -38,7 +38,7 @@ extension RunStore {
         case let .range(sessionID, start, stop):
             rows = try connection.statement("""
                 SELECT \(columns) FROM cell
-                WHERE session_id = ?1 AND execution_count >= ?2 AND (?3 IS NULL OR execution_count < ?3)
+                WHERE session_id = ?1 AND execution_count >= ?2 AND (CAST(?3 AS BIGINT) IS NULL OR execution_count < ?3)
                 ORDER BY execution_count, id
                 """).rows([.integer(sessionID), .integer(Int64(start)), stop.map { .integer(Int64($0)) } ?? .null])
         case let .search(pattern, count, unique):
@@ -97,7 +97,7 @@ extension RunStore {
     public func runs(sessionID: Int64?, limit: Int) throws -> [RunRecord] {
         let rows = try connection.statement("""
             SELECT \(RunStore.runColumns) FROM run AS r LEFT JOIN train AS t ON t.id = r.train_id
-            WHERE ?1 IS NULL OR r.session_id = ?1 ORDER BY r.id DESC LIMIT ?2
+            WHERE CAST(?1 AS BIGINT) IS NULL OR r.session_id = ?1 ORDER BY r.id DESC LIMIT ?2
             """).rows([sessionID.map { .integer($0) } ?? .null, .integer(Int64(max(limit, 0)))])
         return rows.reversed().map(RunStore.runRecord)
     }

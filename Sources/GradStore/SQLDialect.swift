@@ -2,7 +2,9 @@
 /// answered in one place (SQLKit's `SQLDialect` habit) instead of `if postgres` in queries.
 ///
 /// The statements the store runs are written once: `?N` parameters, `INSERT` without
-/// `RETURNING` (the connection adds what it needs), and standard SQL otherwise.
+/// `RETURNING` (the connection adds what it needs), and standard SQL otherwise. PostgreSQL
+/// types a parameter from where it first appears, so one that is only tested with `IS NULL`
+/// there is written `CAST(?N AS BIGINT) IS NULL` (SQLite reads the same cast as a no-op).
 public struct SQLDialect: Sendable, Equatable {
     public enum Backend: String, Sendable {
         case sqlite

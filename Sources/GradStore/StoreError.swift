@@ -8,6 +8,12 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     case notGradbookDatabase(path: String)
     /// A read-only open of a file that has no history yet.
     case emptyDatabase(path: String)
+    /// A PostgreSQL schema without gradbook's version table that already has tables with the
+    /// names gradbook would create (other tables are another application's, and fine).
+    case tablesInTheWay(location: String, tables: [String])
+    /// The history needs creating or migrating and the connected role may not change the
+    /// schema (`found` 0: there is no history yet).
+    case needsAdministrator(location: String, role: String, found: Int32, known: Int32)
     /// A statement that would write, on a read-only store.
     case readOnly
     /// A record that cannot be stored as given (wrong element count for its shape, ...).
@@ -27,6 +33,11 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path) is a SQLite database but not a gradbook history (it has tables and no schema version)"
         case let .emptyDatabase(path):
             return "\(path) holds no gradbook history yet"
+        case let .tablesInTheWay(location, tables):
+            return "\(location) is not a gradbook history: it has tables named like gradbook's (\(tables.joined(separator: ", "))) and no gradbook_schema table; use another database, or another schema (search_path)"
+        case let .needsAdministrator(location, role, found, known):
+            let state = found == 0 ? "holds no gradbook history yet" : "has gradbook schema \(found) and this build needs \(known)"
+            return "\(location) \(state), and role \(role) may not change the schema: ask the database's administrator to run `gradbook db init`"
         case .readOnly:
             return "read-only: pass --write to modify the database"
         case let .invalidRecord(message):

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GradBench
+import GradStore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +34,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "moons_mlp: the folder with moons.json and moons_init.json.")
     var data: String = "bench/data"
 
+    @Option(name: .long, help: ArgumentHelp("record: the history to record into, e.g. a PostgreSQL server's 'dbname=bench' (default: a temporary SQLite file). The workload adds its sessions there.", valueName: "location"))
+    var db: String?
+
     @Flag(help: "Print one JSON line (as the peer scripts' --json) instead of indented JSON.")
     var json = false
 
@@ -61,7 +65,7 @@ struct BenchCommand: ParsableCommand {
                     let result = try BackpropVsNumericBenchmark.run(hidden: hidden.isEmpty ? BackpropVsNumericBenchmark.defaultHidden : hidden)
                     results.append((workload.rawValue, BackpropVsNumericBenchmark.workloadJSON(result.rows)))
                 case .record:
-                    results.append((workload.rawValue, try RecordBenchmark.run().json))
+                    results.append((workload.rawValue, try RecordBenchmark.run(location: db.map(HistoryLocation.init)).json))
                 }
             }
         } catch {

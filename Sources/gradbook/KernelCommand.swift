@@ -28,7 +28,7 @@ struct KernelRunCommand: ParsableCommand {
         do {
             // The database is opened once the sockets are bound (see runKernel).
             try runKernel(connectionFile: connectionFile, kernelInfo: GradbookKernel.kernelInfo) {
-                let store = try RunStore(path: database.path, mode: .readWrite)
+                let store = try RunStore(location: database.location, mode: .readWrite)
                 let made = try SessionFactory.make(store: store, kind: .kernel,
                                                    notebook: ProcessInfo.processInfo.environment["JPY_SESSION_NAME"])
                 made.prefersRichOutput = true

@@ -1,0 +1,29 @@
+/// The PostgreSQL schema as embedded from `schema-postgres.sql` at the repository root (never a
+/// copy), split into the same `-- @version N: name` sections as `schema.sql`.
+public enum PostgresSchema {
+    public static let sql = String(decoding: PackageResources.schema_postgres_sql, as: UTF8.self)
+
+    public static let sections: [Schema.Section] = Schema.split(sql)
+
+    /// The table that holds the schema version (one row), PostgreSQL's `PRAGMA user_version`.
+    static let versionTable = "gradbook_schema"
+
+    /// The tables the sections create, in creation order. A database shared with other
+    /// applications is recognised as someone else's only by these names (and the views').
+    static let tables = ["session", "cell", "node", "graph", "graph_node", "train", "run", "tensor", "value",
+                         "checkpoint", "optimizer_state"]
+
+    /// The public views.
+    static let views = ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps",
+                        "param_history", "checkpoints"]
+
+    /// The only columns gradbook changes after inserting a row (a session's end, a cell's
+    /// outcome, a run's duration, a tensor's deferred JSON): the group role may update these
+    /// and nothing else.
+    static let updatableColumns: [(table: String, columns: [String])] = [
+        ("session", ["ended_at"]),
+        ("cell", ["status", "error", "outputs", "duration_ms"]),
+        ("run", ["duration_ms"]),
+        ("tensor", ["json"]),
+    ]
+}
