@@ -38,7 +38,7 @@ struct CopyCommand: ParsableCommand {
 
     private func open(_ location: String, mode: OpenMode) throws -> RunStore {
         do {
-            return try RunStore(path: location, mode: mode)
+            return try RunStore(location: HistoryLocation(location), mode: mode)
         } catch {
             throw CommandFailure(message: "gradbook copy: \(error)")
         }
