@@ -44,6 +44,45 @@ import Testing
         try Self.expectEveryRunReplaysIdentically(copy)
     }
 
+    /// The "done when": a SQLite history of notebooks 01-03 copied into PostgreSQL and
+    /// back holds the same rows, a second copy adds nothing either way, and the runs replay bit
+    /// for bit on the server and in the file that came back.
+    @Test(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
+    func intoPostgreSQLAndBack() throws {
+        let source = path("a.db")
+        let back = path("c.db")
+        try Self.recordNotebooks(into: source)
+        let database = try PostgresTestDatabase.create()
+        defer { database.drop() }
+        let server = database.conninfo
+        let runs = Self.grouped(try Binary.sqlite(source, "SELECT count(*) FROM runs;"))
+        let values = Self.grouped(try Binary.sqlite(source, "SELECT count(*) FROM run_values;"))
+
+        let into = try Binary.run(["copy", "--from", source, "--to", server])
+        #expect(into.status == 0, "\(into.stderr)")
+        #expect(into.stdout == "copied 3 sessions (\(runs) runs, \(values) values), skipped 0 already there\n")
+        let again = try Binary.run(["copy", "--from", source, "--to", server])
+        #expect(again.stdout == "copied 0 sessions (0 runs, 0 values), skipped 3 already there\n", "\(again.stderr)")
+        for view in ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps", "param_history", "checkpoints"] {
+            let count = try PostgresTestDatabase.psql("SELECT count(*) FROM \(view)", database: database.name)
+            #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == (try Binary.sqlite(source, "SELECT count(*) FROM \(view);")), "\(view)")
+        }
+
+        let out = try Binary.run(["copy", "--from", server, "--to", back])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout == into.stdout)
+        #expect(try Self.canonicalViews(back) == Self.canonicalViews(source))
+        let returning = try Binary.run(["copy", "--from", back, "--to", server])
+        #expect(returning.stdout == "copied 0 sessions (0 runs, 0 values), skipped 3 already there\n", "\(returning.stderr)")
+
+        try Self.expectEveryRunReplaysIdentically(back)
+        let originals = try PostgresTestDatabase.psql("SELECT count(*) FROM runs WHERE kind IN ('backward', 'train')", database: database.name)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let replay = try Binary.run(["replay", "--all", "--db", server])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.hasSuffix("\(originals) runs replayed: \(originals) identical bit for bit, 0 not\n"), "\(replay.stdout)")
+    }
+
     @Test func aSubsetFirstThenTheRest() throws {
         let source = path("a.db")
         let copy = path("b.db")
