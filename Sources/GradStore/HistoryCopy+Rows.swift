@@ -41,24 +41,20 @@ extension HistoryCopy {
     private func copyRows(of members: [SourceSession], mapping: GroupMapping) throws -> GroupCounts {
         var counts = GroupCounts()
         for table in [HistoryTable.session, .cell, .node, .train] {
+            var rows: [(row: [SQLValue], member: SourceSession)] = []
             for member in members {
-                for row in try source.statement(HistoryCopy.select(table)).rows([.integer(member.id)]) {
-                    try insertKeyed(table, row, owner: owner(of: member), mapping: mapping)
-                }
+                rows += try source.statement(HistoryCopy.select(table)).rows([.integer(member.id)]).map { ($0, member) }
             }
+            try insertKeyed(table, rows, mapping: mapping)
         }
-        for member in members {
-            try copyGraphs(of: member, mapping: mapping)
-        }
+        try copyGraphs(of: members, mapping: mapping)
         // Every run of the group in source order: a replay comes after the run it repeats.
         var runs: [(row: [SQLValue], member: SourceSession)] = []
         for member in members {
             runs += try source.statement(HistoryCopy.select(.run)).rows([.integer(member.id)]).map { ($0, member) }
         }
         runs.sort { ($0.row.first?.integerValue ?? 0) < ($1.row.first?.integerValue ?? 0) }
-        for run in runs {
-            try insertKeyed(.run, run.row, owner: owner(of: run.member), mapping: mapping)
-        }
+        try insertKeyed(.run, runs, mapping: mapping)
         counts.runs = runs.count
         for member in members {
             let runIDs = runs.filter { $0.member.id == member.id }.compactMap { $0.row.first?.integerValue }
@@ -81,13 +77,21 @@ extension HistoryCopy {
         let tensorIDs = try source.statement("SELECT t.id FROM tensor AS t WHERE \(HistoryCopy.condition(.tensor, chunked: true)) ORDER BY t.id")
             .rows(arguments).compactMap { $0.first?.integerValue }
         let selectTensor = "SELECT \(HistoryTable.tensor.selectedColumns.joined(separator: ", ")) FROM tensor WHERE id = ?1"
-        for id in tensorIDs where mapping[HistoryTable.tensor.name, id] == nil && copiedTensors[id] == nil {
+        let newTensors = tensorIDs.filter { mapping[HistoryTable.tensor.name, $0] == nil && copiedTensors[$0] == nil }
+        let tensors = writer(for: .tensor)
+        try tensors.reserve(newTensors.count)
+        for id in newTensors {
             // One at a time: a chunk's tensors may be large, its value rows never are.
             guard let row = try source.statement(selectTensor).rows([.integer(id)]).first else {
                 throw HistoryCopyError.missingRow(table: HistoryTable.tensor.name, id: id, location: source.location)
             }
-            try insertKeyed(.tensor, row, owner: owner, mapping: mapping)
+            mapping[HistoryTable.tensor.name, id] = try tensors.insert(try targetValues(.tensor, row, owner: owner, mapping: mapping))
+            // A large tensor is sent at once rather than held for a multi-row INSERT.
+            if let data = HistoryCopy.tensorData, data < row.count, case .blob(let bytes) = row[data], bytes.count > 65_536 {
+                try tensors.flush()
+            }
         }
+        try tensors.flush()
         for row in values {
             try appendKeyless(.value, row, owner: owner, mapping: mapping)
         }
@@ -102,45 +106,83 @@ extension HistoryCopy {
         return values.count
     }
 
+    static let tensorData = HistoryTable.tensor.selectedColumns.firstIndex(of: "data")
+
     // MARK: graphs
 
-    /// The graphs `member`'s runs used, as graphs of the target's node ids: one the target
+    /// The graphs the group's runs used, as graphs of the target's node ids: one the target
     /// already holds with the same members (copied with another session) is used again.
-    private func copyGraphs(of member: SourceSession, mapping: GroupMapping) throws {
-        var members: [Int64: [Int64]] = [:]
-        for row in try source.statement(HistoryCopy.select(.graphNode)).rows([.integer(member.id)]) {
-            guard let graphID = row[0].integerValue else { continue }
-            let nodeID = try mapReference(row[1], column: "node_id", of: .graphNode, mapping: mapping)
-            guard let mapped = nodeID.integerValue else { continue }
-            members[graphID, default: []].append(mapped)
+    private func copyGraphs(of members: [SourceSession], mapping: GroupMapping) throws {
+        var graphs: [(sourceID: Int64, nodeIDs: [Int64], owner: String?)] = []
+        var seen = Set<Int64>()
+        for member in members {
+            var nodes: [Int64: [Int64]] = [:]
+            for row in try source.statement(HistoryCopy.select(.graphNode)).rows([.integer(member.id)]) {
+                guard let graphID = row[0].integerValue,
+                      let nodeID = try mapReference(row[1], column: "node_id", of: .graphNode, mapping: mapping).integerValue else { continue }
+                nodes[graphID, default: []].append(nodeID)
+            }
+            for row in try source.statement(HistoryCopy.select(.graph)).rows([.integer(member.id)]) {
+                guard let graphID = row[0].integerValue, seen.insert(graphID).inserted else { continue }
+                let nodeIDs = RunStore.removingAdjacentDuplicates((nodes[graphID] ?? []).sorted())
+                graphs.append((graphID, nodeIDs, owner(of: member)))
+            }
         }
-        for row in try source.statement(HistoryCopy.select(.graph)).rows([.integer(member.id)]) {
-            guard let graphID = row[0].integerValue, mapping[HistoryTable.graph.name, graphID] == nil else { continue }
-            var nodeIDs = members[graphID] ?? []
-            nodeIDs.sort()
-            nodeIDs = RunStore.removingAdjacentDuplicates(nodeIDs)
-            mapping[HistoryTable.graph.name, graphID] = try targetGraph(nodeIDs, owner: owner(of: member))
+        var found = try existingGraphs(Set(graphs.map(\.nodeIDs)))
+        var created: [(nodeIDs: [Int64], owner: String?)] = []
+        let writer = writer(for: .graph)
+        try writer.reserve(Set(graphs.map(\.nodeIDs)).subtracting(found.keys).count)
+        for graph in graphs {
+            if let id = found[graph.nodeIDs] {
+                mapping[HistoryTable.graph.name, graph.sourceID] = id
+                continue
+            }
+            let digest = RunStore.digest(of: graph.nodeIDs)
+            let id = try writer.insert(withOwner([.integer(Int64(graph.nodeIDs.count)), .integer(digest)], graph.owner, table: .graph))
+            found[graph.nodeIDs] = id
+            created.append((graph.nodeIDs, graph.owner))
+            mapping[HistoryTable.graph.name, graph.sourceID] = id
         }
-    }
-
-    /// The target's graph of exactly these (sorted) node ids, found by digest as RunStore finds
-    /// one, or created.
-    private func targetGraph(_ nodeIDs: [Int64], owner: String?) throws -> Int64 {
-        let digest = RunStore.digest(of: nodeIDs)
-        let candidates = try target.statement("SELECT id FROM graph WHERE digest = ?1 AND node_count = ?2")
-            .rows([.integer(digest), .integer(Int64(nodeIDs.count))]).compactMap { $0.first?.integerValue }
-        for candidate in candidates {
-            let stored = try target.statement("SELECT node_id FROM graph_node WHERE graph_id = ?1 ORDER BY node_id")
-                .rows([.integer(candidate)]).compactMap { $0.first?.integerValue }
-            if stored == nodeIDs { return candidate }
-        }
-        let graphID = try writer(for: .graph).insertReturningID(withOwner([.integer(Int64(nodeIDs.count)), .integer(digest)], owner, table: .graph))
-        let members = writer(for: .graphNode)
-        for nodeID in nodeIDs {
-            try members.append(withOwner([.integer(graphID), .integer(nodeID)], owner, table: .graphNode))
+        try writer.flush()
+        let members = self.writer(for: .graphNode)
+        for graph in created {
+            guard let id = found[graph.nodeIDs] else { continue }
+            for nodeID in graph.nodeIDs {
+                try members.append(withOwner([.integer(id), .integer(nodeID)], graph.owner, table: .graphNode))
+            }
         }
         try members.flush()
-        return graphID
+    }
+
+    /// The target's graphs with exactly these (sorted) members, found by digest as RunStore
+    /// finds one, a few dozen per query.
+    private func existingGraphs(_ sets: Set<[Int64]>) throws -> [[Int64]: Int64] {
+        let width = 64
+        let wanted = Dictionary(grouping: sets, by: { RunStore.digest(of: $0) })
+        let digests = wanted.keys.sorted()
+        var candidates: [Int64] = []
+        for chunk in stride(from: 0, to: digests.count, by: width).map({ Array(digests[$0..<min($0 + width, digests.count)]) }) {
+            let padded = chunk + Array(repeating: chunk[chunk.count - 1], count: width - chunk.count)
+            let placeholders = (1...width).map { "?\($0)" }.joined(separator: ", ")
+            candidates += try target.statement("SELECT id FROM graph WHERE digest IN (\(placeholders)) ORDER BY id")
+                .rows(padded.map { .integer($0) }).compactMap { $0.first?.integerValue }
+        }
+        var found: [[Int64]: Int64] = [:]
+        for chunk in stride(from: 0, to: candidates.count, by: width).map({ Array(candidates[$0..<min($0 + width, candidates.count)]) }) {
+            let padded = chunk + Array(repeating: chunk[chunk.count - 1], count: width - chunk.count)
+            let placeholders = (1...width).map { "?\($0)" }.joined(separator: ", ")
+            var members: [Int64: [Int64]] = [:]
+            for row in try target.statement("SELECT graph_id, node_id FROM graph_node WHERE graph_id IN (\(placeholders)) ORDER BY graph_id, node_id")
+                .rows(padded.map { .integer($0) }) {
+                guard let graphID = row[0].integerValue, let nodeID = row[1].integerValue else { continue }
+                members[graphID, default: []].append(nodeID)
+            }
+            for id in chunk {
+                let nodeIDs = members[id] ?? []
+                if found[nodeIDs] == nil, wanted[RunStore.digest(of: nodeIDs)]?.contains(nodeIDs) == true { found[nodeIDs] = id }
+            }
+        }
+        return found
     }
 
     // MARK: rows
@@ -176,12 +218,17 @@ extension HistoryCopy {
         return withOwner(values, owner, table: table)
     }
 
-    private func insertKeyed(_ table: HistoryTable, _ row: [SQLValue], owner: String?, mapping: GroupMapping) throws {
-        guard let sourceID = row.first?.integerValue else {
-            throw HistoryCopyError.unexpectedRow(table: table.name, columns: row.count, expected: table.selectedColumns.count)
+    /// Inserts rows of a table with an id column (key first in each row) and maps their ids.
+    private func insertKeyed(_ table: HistoryTable, _ rows: [(row: [SQLValue], member: SourceSession)], mapping: GroupMapping) throws {
+        let writer = writer(for: table)
+        try writer.reserve(rows.count)
+        for (row, member) in rows {
+            guard let sourceID = row.first?.integerValue else {
+                throw HistoryCopyError.unexpectedRow(table: table.name, columns: row.count, expected: table.selectedColumns.count)
+            }
+            mapping[table.name, sourceID] = try writer.insert(try targetValues(table, row, owner: owner(of: member), mapping: mapping))
         }
-        let id = try writer(for: table).insertReturningID(try targetValues(table, row, owner: owner, mapping: mapping))
-        mapping[table.name, sourceID] = id
+        try writer.flush()
     }
 
     private func appendKeyless(_ table: HistoryTable, _ row: [SQLValue], owner: String?, mapping: GroupMapping) throws {
@@ -237,22 +284,29 @@ extension HistoryCopy {
     }
 }
 
-/// Inserts into one table of the target: one row at a time where the target's new id is
-/// needed, otherwise several rows per statement.
+/// Inserts into one table of the target, several rows per statement. A row whose new id is
+/// needed at once gets it from ids reserved ahead (PostgreSQL: one query for many ids, so the
+/// inserts travel in the pipeline without waiting), else from its own INSERT (SQLite, where
+/// that costs no round trip).
 final class TargetTable {
     let table: HistoryTable
     let connection: any SQLConnection
+    /// The columns of a batched row: the id first for a table that has one.
     let columns: [String]
+    let hasKey: Bool
     /// Rows per multi-row INSERT, within the 999 parameters every SQLite accepts.
     let rowsPerStatement: Int
     private var pending: [SQLValue] = []
     private var pendingRows = 0
     private var insertSQL: [Int: String] = [:]
+    private var reserved: [Int64] = []
+    private var nextReserved = 0
 
     init(_ table: HistoryTable, connection: any SQLConnection, withOwner: Bool) {
         self.table = table
         self.connection = connection
-        columns = table.columns + (withOwner ? ["owner"] : [])
+        hasKey = table.key != nil
+        columns = (table.key.map { [$0] } ?? []) + table.columns + (withOwner ? ["owner"] : [])
         rowsPerStatement = max(1, 900 / max(columns.count, 1))
     }
 
@@ -265,8 +319,26 @@ final class TargetTable {
         return sql
     }
 
-    func insertReturningID(_ values: [SQLValue]) throws -> Int64 {
-        let statement = try connection.statement(connection.dialect.insertReturningID(sql(rows: 1)))
+    /// Takes ids for the next `count` inserts where the backend hands them out ahead.
+    func reserve(_ count: Int) throws {
+        guard hasKey, count > 0, let query = connection.dialect.reserveIDsQuery(table: table.name) else { return }
+        reserved.removeFirst(nextReserved)
+        nextReserved = 0
+        reserved += try connection.statement(query).rows([.integer(Int64(count))]).compactMap { $0.first?.integerValue }
+    }
+
+    /// Inserts a row of a table with an id (`values` without it) and returns the row's id;
+    /// the row may wait for `flush` when its id was reserved.
+    func insert(_ values: [SQLValue]) throws -> Int64 {
+        if nextReserved < reserved.count {
+            let id = reserved[nextReserved]
+            nextReserved += 1
+            try append([.integer(id)] + values)
+            return id
+        }
+        let insert = "INSERT INTO \(table.name)(\(columns.dropFirst().joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: columns.count - 1).joined(separator: ", ") + ")"
+        let statement = try connection.statement(connection.dialect.insertReturningID(insert))
         for (index, value) in values.enumerated() {
             try statement.bind(value, at: Int32(index + 1))
         }
@@ -275,6 +347,7 @@ final class TargetTable {
         return id
     }
 
+    /// Adds a row (every column of `columns`) to the next multi-row INSERT.
     func append(_ values: [SQLValue]) throws {
         pending += values
         pendingRows += 1
@@ -287,15 +360,18 @@ final class TargetTable {
         for (index, value) in pending.enumerated() {
             try statement.bind(value, at: Int32(index + 1))
         }
-        discard()
+        pending.removeAll(keepingCapacity: true)
+        pendingRows = 0
         try statement.write()
         statement.reset()
     }
 
-    /// Forgets rows not yet written (their transaction failed).
+    /// Forgets rows not yet written and ids not yet used (their transaction failed).
     func discard() {
         pending.removeAll(keepingCapacity: true)
         pendingRows = 0
+        reserved.removeAll()
+        nextReserved = 0
     }
 }
 
