@@ -36,9 +36,13 @@ struct CopyCommand: ParsableCommand {
         }
     }
 
-    private func open(_ location: String, mode: OpenMode) throws -> RunStore {
+    private func open(_ text: String, mode: OpenMode) throws -> RunStore {
+        let location = HistoryLocation(text)
         do {
-            return try RunStore(location: HistoryLocation(location), mode: mode)
+            return try RunStore(location: location, mode: mode)
+        } catch StoreError.olderSchemaReadOnly(let path, let found, let known) {
+            // The source is only read: migrating it is the user's call, made with a command that writes.
+            throw CommandFailure(message: "gradbook copy: \(path) has schema \(found) and this build needs \(known): migrate it first (`gradbook sql --write --db '\(location)' 'SELECT 1'`), then copy")
         } catch {
             throw CommandFailure(message: "gradbook copy: \(error)")
         }

@@ -98,6 +98,30 @@ import Testing
         #expect(try Self.canonicalViews(copy) == Self.canonicalViews(source))
     }
 
+    /// A history of schema version 1 (Tests/Fixtures/history-v1) is only read: the copy asks for
+    /// it to be migrated first, then copies it, and its runs replay in the copy.
+    @Test func anOlderHistoryIsCopiedOnceMigrated() throws {
+        let old = path("v1.db")
+        let copy = path("b.db")
+        let fixture = Binary.packageRoot.appendingPathComponent("Tests/Fixtures/history-v1/history-v1.sql").path
+        _ = try Binary.sqlite(old, ".read \(fixture)")
+        let refused = try Binary.run(["copy", "--from", old, "--to", copy])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("gradbook copy: \(old) has schema 1 and this build needs "), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix(": migrate it first (`gradbook sql --write --db '\(old)' 'SELECT 1'`), then copy\n"), "\(refused.stderr)")
+        #expect(try Binary.sqlite(old, "PRAGMA user_version;") == "1", "the source is not written")
+        #expect(!FileManager.default.fileExists(atPath: copy))
+
+        #expect(try Binary.run(["sql", "--write", "--db", old, "SELECT 1"]).status == 0)
+        let copied = try Binary.run(["copy", "--from", old, "--to", copy])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout == "copied 1 session (28 runs, 115 values), skipped 0 already there\n", "\(copied.stdout)")
+        // A session recorded before owners were kept has none in the copy either.
+        #expect(try Binary.sqlite(copy, "SELECT owner IS NULL FROM sessions;") == "1")
+        #expect(try Self.canonicalViews(copy) == Self.canonicalViews(old))
+        try Self.expectEveryRunReplaysIdentically(copy)
+    }
+
     @Test func badArgumentsFailWithOneLine() throws {
         let source = path("a.db")
         let copy = path("b.db")
