@@ -51,7 +51,7 @@
 --     identity sequences. Its name is chosen at `db init`, so the grants are made there, not here.
 --   * Row-level security does not bind the tables' owner (the administrator who ran
 --     `gradbook db init`) or superusers. A member that runs `SET ROLE <group>` writes rows owned
---     by the group itself, a lane of its own that the other members' rows are not part of.
+--     by the group role: a lane shared with whoever else does that, never another member's.
 
 -- SQLite's json_valid: true when the text parses as JSON. PostgreSQL 15 has no test that does not
 -- raise, so the cast's error is caught (a subtransaction per call: only the checks of rarely

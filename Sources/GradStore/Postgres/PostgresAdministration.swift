@@ -24,11 +24,23 @@ public enum PostgresAdministration {
         } catch StoreError.needsAdministrator(let location, let role, _, _) {
             throw Failure(description: "\(location): role \(role) may not \(before == 0 ? "create tables there" : "change gradbook's tables"); run `gradbook db init` as the database's owner (creating the history takes CREATE on its schema, migrating it takes owning its tables)")
         }
+        let ownership = try connection.statement("""
+            SELECT pg_get_userbyid(r.relowner), pg_has_role(r.relowner, 'USAGE')::integer
+            FROM (\(PostgresSchema.relations(named: "ARRAY['\(PostgresSchema.versionTable)']"))) AS r
+            """).rows().first
+        guard let ownership, let owner = ownership[0].textValue else {
+            throw Failure(description: "\(connection.location): no \(PostgresSchema.versionTable) table in schema \(try connection.scalarText("SELECT current_schema()") ?? "(none)") after migrating")
+        }
+        // Only the tables' owner may grant on them; without this the server would answer with
+        // the first GRANT's "permission denied".
+        guard ownership[1].integerValue == 1 else {
+            throw Failure(description: "\(connection.location): the history's tables belong to \(owner), and role \(connection.userName) may not grant on them: run `gradbook db init` as \(owner)")
+        }
         var report = [before == migrator.latestVersion
                       ? "\(connection.location): gradbook schema \(migrator.latestVersion), up to date"
                       : "\(connection.location): gradbook schema \(migrator.latestVersion) (was \(before == 0 ? "empty" : "schema \(before)"))"]
         try connection.transaction {
-            _ = try connection.statement("SELECT pg_advisory_xact_lock(\(PostgresMigrator.lockKey))").rows()
+            try PostgresMigrator.lock(connection)
             let found = try connection.statement("SELECT rolsuper::integer, rolbypassrls::integer, rolcanlogin::integer FROM pg_roles WHERE rolname = ?1")
                 .rows([.text(group)]).first
             if let found {
@@ -39,6 +51,9 @@ public enum PostgresAdministration {
                 }
                 report.append("group role \(group) exists\(found[2].integerValue == 1 ? " (it can log in; gradbook uses it as a group)" : "")")
             } else {
+                guard try connection.scalarInteger("SELECT (rolcreaterole OR rolsuper)::integer FROM pg_roles WHERE rolname = current_user") == 1 else {
+                    throw Failure(description: "role \(group) does not exist and role \(connection.userName) may not create roles: run `gradbook db init` as a role with CREATEROLE, or create the group first (CREATE ROLE \(quoted(group)) NOLOGIN)")
+                }
                 _ = try connection.runScript("CREATE ROLE \(quoted(group)) NOLOGIN", arguments: [], readOnly: false)
                 report.append("group role \(group) created (NOLOGIN)")
             }
@@ -49,9 +64,7 @@ public enum PostgresAdministration {
             .map { "\($0.table).\($0.columns.count == 1 ? $0.columns[0] : "{\($0.columns.joined(separator: ","))}")" }
             .joined(separator: ", ")
         report.append("\(group) may read every table and view, insert rows, and update \(updatable) (its own rows only); no DELETE, TRUNCATE or server files")
-        if let owner = try connection.scalarText("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('\(PostgresSchema.versionTable)')") {
-            report.append("the tables belong to \(owner): it and superusers are not bound by the lanes; record as a member of \(group)")
-        }
+        report.append("the tables belong to \(owner): it and superusers are not bound by the lanes; record as a member of \(group)")
         report.append("next: gradbook db grant ROLE [--create-login] for each user")
         return report
     }
@@ -104,10 +117,10 @@ public enum PostgresAdministration {
     /// (and any role an administrator granted the same by hand), quoted for SQL.
     static func rolesHoldingGrants(on connection: any SQLConnection) throws -> [String] {
         try connection.statement("""
-            SELECT DISTINCT quote_ident(r.rolname)
-            FROM pg_class AS c CROSS JOIN LATERAL aclexplode(c.relacl) AS a
-            JOIN pg_roles AS r ON r.oid = a.grantee
-            WHERE c.oid = to_regclass('session') AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+            SELECT DISTINCT quote_ident(g.rolname)
+            FROM (\(PostgresSchema.relations(named: "ARRAY['session']"))) AS r CROSS JOIN LATERAL aclexplode(r.relacl) AS a
+            JOIN pg_roles AS g ON g.oid = a.grantee
+            WHERE a.privilege_type = 'INSERT' AND a.grantee <> r.relowner
             ORDER BY 1
             """).rows().compactMap { $0.first?.textValue }
     }
@@ -117,14 +130,14 @@ public enum PostgresAdministration {
     /// and this one no longer does is revoked. The caller holds a transaction.
     static func grantHistoryPrivileges(toQuoted group: String, on connection: any SQLConnection) throws {
         let existing = Set(try connection.statement("""
-            SELECT t.name FROM unnest(?1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL
+            SELECT r.relname::text FROM (\(PostgresSchema.relations(named: "?1::text[]"))) AS r
             """).rows([.text(arrayLiteral(PostgresSchema.tables + PostgresSchema.views))]).compactMap { $0.first?.textValue })
         let tables = PostgresSchema.tables.filter(existing.contains)
         let relations = tables + PostgresSchema.views.filter(existing.contains) + [PostgresSchema.versionTable]
         let sequences = try connection.statement("""
-            SELECT pg_get_serial_sequence(c.oid::regclass::text, a.attname)
-            FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid
-            WHERE c.oid IN (SELECT to_regclass(t.name) FROM unnest(?1::text[]) AS t(name)) AND a.attidentity <> ''
+            SELECT pg_get_serial_sequence(r.oid::regclass::text, a.attname)
+            FROM (\(PostgresSchema.relations(named: "?1::text[]"))) AS r JOIN pg_attribute AS a ON a.attrelid = r.oid
+            WHERE a.attidentity <> ''
             ORDER BY 1
             """).rows([.text(arrayLiteral(tables))]).compactMap { $0.first?.textValue }
         guard let schema = try connection.scalarText("SELECT quote_ident(current_schema())") else {

@@ -187,12 +187,12 @@ extension PostgresConnection {
             pending.removeAll()
             rollbackObserver?()
         }
-        guard PQstatus(handle) == CONNECTION_OK else { return }
+        guard isUsable else { return }
         if PQpipelineStatus(handle) != PQ_PIPELINE_OFF {
             _ = try? synchronize()
             guard PQexitPipelineMode(handle) == 1 else {
                 // Results libpq could not match: only a new session is in a known state.
-                mustReconnect = true
+                reconnectReason = "after losing track of the session's state"
                 return
             }
         }
@@ -228,7 +228,7 @@ extension PostgresConnection {
     /// savepoint exists: it does not when the failing command came before it (the server
     /// skipped the SAVEPOINT), and then the transaction stays failed.
     func rollBack(toSavepoint name: String) {
-        guard PQstatus(handle) == CONNECTION_OK else { return }
+        guard isUsable else { return }
         // Sent in the same batch after a failed command, the rollback would itself be skipped.
         if !pending.isEmpty { _ = try? synchronize() }
         do {
@@ -277,22 +277,31 @@ extension PostgresConnection {
         }
     }
 
-    /// The error a failed result carries, or the lost connection it reports.
+    /// The error a failed result carries, or the lost connection it reports (a FATAL error
+    /// ends the session: the server closes the connection after sending it).
     func serverError(_ result: PostgresResult, sql: String?, sentAhead: Bool) -> PostgresError {
-        guard PQstatus(handle) != CONNECTION_BAD else {
-            let primary = PQresultErrorField(result.handle, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-            let message = PQresultErrorMessage(result.handle).map { String(cString: $0) }
-            return .connectionClosed(at: location, reason: primary ?? message, sql: sql)
+        let error = PostgresError(result: result.handle, sql: sql, wasSentAhead: sentAhead)
+        if PQstatus(handle) == CONNECTION_BAD || error.severity == "FATAL" || error.severity == "PANIC" {
+            return closed(reason: error.message, sql: sql)
         }
-        return PostgresError(result: result.handle, sql: sql, wasSentAhead: sentAhead)
+        return error
     }
 
     /// libpq refused to send, or a call returned no result: the connection's error message.
     func sendError(sql: String?) -> PostgresError {
-        let message = PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown libpq error"
-        if PQstatus(handle) == CONNECTION_BAD {
-            return .connectionClosed(at: location, reason: PostgresError.firstLine(message), sql: sql)
+        let message = PostgresError.firstLine(PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown libpq error")
+        if PQstatus(handle) == CONNECTION_BAD { return closed(reason: message, sql: sql) }
+        return .client(message, sql: sql)
+    }
+
+    /// The running call's error when the server closed the connection; the next call outside
+    /// a transaction starts a new session.
+    private func closed(reason: String, sql: String?) -> PostgresError {
+        // libpq's words when the server said nothing first.
+        let unexplained = reason.isEmpty || reason.hasPrefix("server closed the connection")
+        if reconnectReason == nil {
+            reconnectReason = "after the server closed the connection" + (unexplained ? "" : " (\(reason))")
         }
-        return .client(PostgresError.firstLine(message), sql: sql)
+        return .connectionClosed(at: location, reason: unexplained ? nil : reason, sql: sql)
     }
 }

@@ -28,10 +28,10 @@ extension PostgresConnection {
                                                                 : "BEGIN READ ONLY"), sql: nil)
         }
         let outcome = Result { try runStatements(script, arguments: arguments) }
-        let leftOpen = PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) != PQTRANS_IDLE
+        let leftOpen = isUsable && PQtransactionStatus(handle) != PQTRANS_IDLE
         if leftOpen { PQclear(PQexec(handle, "ROLLBACK")) }
         if readOnly {
-            if mode == .readWrite { PQclear(PQexec(handle, "SET default_transaction_read_only = off")) }
+            if mode == .readWrite, isUsable { PQclear(PQexec(handle, "SET default_transaction_read_only = off")) }
             return try outcome.get()
         }
         let result = try outcome.get()
@@ -56,7 +56,7 @@ extension PostgresConnection {
             _ = try checked(PQexec(handle, "SET TRANSACTION READ ONLY; SET default_transaction_read_only = on"), sql: nil)
         }
         let outcome = Result { try runStatements(script, arguments: arguments) }
-        guard PQstatus(handle) == CONNECTION_OK else { return try outcome.get() }
+        guard isUsable else { return try outcome.get() }
         if PQtransactionStatus(handle) == PQTRANS_IDLE {
             if readOnly, mode == .readWrite { PQclear(PQexec(handle, "SET default_transaction_read_only = off")) }
             throw fail(PostgresError.client("the script ended gradbook's transaction (COMMIT or ROLLBACK inside a transaction)",

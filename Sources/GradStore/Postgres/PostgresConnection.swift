@@ -40,9 +40,9 @@ public final class PostgresConnection: SQLConnection {
     /// error until a rollback): thrown again by every later call in that transaction.
     var failure: (any Error)?
     private var notice: String?
-    /// Set when the session's state is unknown (a pipeline that could not be ended): the
-    /// next call starts a new session.
-    var mustReconnect = false
+    /// Set when this session cannot go on (the server closed it, or a pipeline could not be
+    /// ended): why, as the notice of the reconnection at the next call will say.
+    var reconnectReason: String?
     /// Writes sent ahead without waiting for the server: what tests and benchmarks check.
     var writesSentAhead = 0
     /// Whether writes inside a transaction are sent ahead; off only to measure the difference.
@@ -104,24 +104,27 @@ public final class PostgresConnection: SQLConnection {
 
     // MARK: losing and regaining the server
 
+    /// Whether the session can take commands (it may still be closing: see `closed`).
+    var isUsable: Bool { reconnectReason == nil && PQstatus(handle) == CONNECTION_OK }
+
     /// Before a call outside a transaction: reads what the server sent while the connection
-    /// was idle (a server shutting down says so and closes the socket) and reconnects if it
-    /// is gone.
+    /// was idle and starts a new session if this one is over. A server that terminates a
+    /// session (shutdown, restart, pg_terminate_backend) first sends a FATAL message, which
+    /// libpq hands to the notice receiver, then closes the socket.
     func ensureConnected() throws {
-        if !mustReconnect, PQstatus(handle) == CONNECTION_OK, PQconsumeInput(handle) == 1,
-           PQstatus(handle) == CONNECTION_OK {
-            return
+        if isUsable, PQconsumeInput(handle) == 1 {
+            _ = PQisBusy(handle)  // parses what arrived, so a FATAL reaches `notices`
+            if PQstatus(handle) == CONNECTION_OK, notices.closingReason == nil { return }
         }
-        // Parses what was read before the close, so the server's last word reaches `notices`.
         _ = PQisBusy(handle)
-        let reason = mustReconnect ? "after losing track of the session's state"
-            : "after the server closed the connection" + (notices.closingReason.map { " (\($0))" } ?? "")
+        let reason = reconnectReason
+            ?? "after the server closed the connection" + (notices.closingReason.map { " (\($0))" } ?? "")
         notices.closingReason = nil
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError.cannotConnect(to: location, reason: String(cString: PQerrorMessage(handle)))
         }
-        mustReconnect = false
+        reconnectReason = nil
         forgetPreparedStatements()
         try configureSession()
         notice = "reconnected to PostgreSQL at \(location) \(reason)"
@@ -160,7 +163,7 @@ public final class PostgresConnection: SQLConnection {
     public func clearStatementCache() {
         statementCache.removeAll()
         generation += 1
-        guard PQstatus(handle) == CONNECTION_OK else { return }
+        guard isUsable else { return }
         if depth == 0 {
             PQclear(PQexec(handle, "DEALLOCATE ALL"))
         } else if failure == nil {
@@ -193,23 +196,6 @@ public final class PostgresConnection: SQLConnection {
 
     // MARK: size
 
-    /// The tables of gradbook's history: every table `schema.sql` creates, plus the version
-    /// table the PostgreSQL schema keeps.
-    static let gradbookTables: [String] = {
-        var names: Set<String> = ["gradbook_schema"]
-        for line in Schema.sql.split(separator: "\n") {
-            var rest = line.drop { $0 == " " }
-            guard rest.uppercased().hasPrefix("CREATE TABLE ") else { continue }
-            rest = rest.dropFirst("CREATE TABLE ".count).drop { $0 == " " }
-            if rest.uppercased().hasPrefix("IF NOT EXISTS ") {
-                rest = rest.dropFirst("IF NOT EXISTS ".count).drop { $0 == " " }
-            }
-            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            if !name.isEmpty { names.insert(name.lowercased()) }
-        }
-        return names.sorted()
-    }()
-
     /// Bytes of gradbook's tables in the current schema, with their indexes and TOAST data
     /// (`pg_total_relation_size`); 0 before the schema exists.
     public func storageBytes() throws -> Int {
@@ -218,7 +204,7 @@ public final class PostgresConnection: SQLConnection {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY (?1::text[])
             """)
-        let names = "{" + PostgresConnection.gradbookTables.joined(separator: ",") + "}"
+        let names = "{" + (PostgresSchema.tables + [PostgresSchema.versionTable]).joined(separator: ",") + "}"
         let rows = try statement.rows([.text(names)])
         return Int(clamping: rows.first?.first?.integerValue ?? 0)
     }

@@ -31,12 +31,22 @@ public struct PostgresMigrator: Sendable {
         let found = try version(of: connection)
         try checkKnown(found, connection: connection)
         guard found < latestVersion else { return }
-        if found == 0 { try checkNoTablesInTheWay(connection) }
-        try checkMayChangeSchema(found: found, connection: connection)
+        // Whether this role may do it, judged under the lock: another client may be creating
+        // the history right now, and its tables without its version would look like a stranger's.
+        let pending = try connection.transaction { () throws -> Bool in
+            try lock(connection)
+            let current = try version(of: connection)
+            try checkKnown(current, connection: connection)
+            guard current < latestVersion else { return false }
+            if current == 0 { try checkNoTablesInTheWay(connection) }
+            try checkMayChangeSchema(found: current, connection: connection)
+            return true
+        }
+        guard pending else { return }
         defer { connection.clearStatementCache() }
         for section in sections where section.version > found {
             try connection.transaction {
-                _ = try connection.statement("SELECT pg_advisory_xact_lock(\(PostgresMigrator.lockKey))").rows()
+                try lock(connection)
                 let current = try version(of: connection)
                 try checkKnown(current, connection: connection)
                 guard current < section.version else { return }
@@ -62,12 +72,29 @@ public struct PostgresMigrator: Sendable {
         }
     }
 
+    /// Waits for any other client's schema change of this database; released at the end of the
+    /// caller's transaction.
+    static func lock(_ connection: any SQLConnection) throws {
+        _ = try connection.statement("SELECT pg_advisory_xact_lock(\(PostgresMigrator.lockKey))").rows()
+    }
+
+    private func lock(_ connection: any SQLConnection) throws {
+        try PostgresMigrator.lock(connection)
+    }
+
     /// For read-only opening: the database must already be at exactly this build's version.
     public func checkCurrent(_ connection: any SQLConnection) throws {
         let found = try version(of: connection)
         try checkKnown(found, connection: connection)
         if found == 0 {
-            try checkNoTablesInTheWay(connection)
+            do {
+                try checkNoTablesInTheWay(connection)
+            } catch {
+                // Tables but no version: a stranger's, or a history created since the version
+                // was read (read-only opens take no lock: a standby would refuse it).
+                guard try version(of: connection) != 0 else { throw error }
+                return try checkCurrent(connection)
+            }
             throw StoreError.emptyDatabase(path: connection.location)
         }
         if found < latestVersion {
@@ -77,7 +104,8 @@ public struct PostgresMigrator: Sendable {
 
     /// 0 when the database (its schema on the search path) has no version table.
     public func version(of connection: any SQLConnection) throws -> Int32 {
-        guard try connection.scalarInteger("SELECT (to_regclass('\(PostgresSchema.versionTable)') IS NOT NULL)::integer") == 1 else {
+        let table = "ARRAY['\(PostgresSchema.versionTable)']"
+        guard try connection.scalarInteger("SELECT count(*) FROM (\(PostgresSchema.relations(named: table))) AS r") == 1 else {
             return 0
         }
         return Int32(clamping: try connection.scalarInteger("SELECT max(version) FROM \(PostgresSchema.versionTable)") ?? 0)
@@ -96,9 +124,7 @@ public struct PostgresMigrator: Sendable {
     private func checkNoTablesInTheWay(_ connection: any SQLConnection) throws {
         let names = (PostgresSchema.tables + PostgresSchema.views).map { "'\($0)'" }.joined(separator: ", ")
         let found = try connection.statement("""
-            SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-            WHERE n.nspname = current_schema() AND c.relname IN (\(names))
-            ORDER BY c.relname
+            SELECT r.relname::text FROM (\(PostgresSchema.relations(named: "ARRAY[\(names)]"))) AS r ORDER BY 1
             """).rows().compactMap { $0.first?.textValue }
         if !found.isEmpty {
             throw StoreError.tablesInTheWay(location: connection.location, tables: found)
@@ -114,8 +140,8 @@ public struct PostgresMigrator: Sendable {
             allowed = try connection.scalarInteger("SELECT (current_schema() IS NOT NULL AND has_schema_privilege(current_schema(), 'CREATE'))::integer")
         } else {
             allowed = try connection.scalarInteger("""
-                SELECT pg_has_role(relowner, 'USAGE')::integer FROM pg_class
-                WHERE oid = to_regclass('\(PostgresSchema.versionTable)')
+                SELECT pg_has_role(r.relowner, 'USAGE')::integer
+                FROM (\(PostgresSchema.relations(named: "ARRAY['\(PostgresSchema.versionTable)']"))) AS r
                 """)
         }
         guard allowed == 1 else {

@@ -5,6 +5,18 @@ public enum PostgresSchema {
 
     public static let sections: [Schema.Section] = Schema.split(sql)
 
+    /// SQL for the relations of the current schema (where the sections create theirs) whose
+    /// names `names` (an SQL expression of type text[]) lists: `pg_class` rows, read with the
+    /// statement's snapshot. Not `to_regclass`: it answers from the backend's catalog cache, which
+    /// may still say "no such table" just after another client's migration committed, until this
+    /// connection processes the invalidations (at its next transaction or relation lock).
+    static func relations(named names: String) -> String {
+        """
+        SELECT c.oid, c.relname, c.relowner, c.relacl FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relname = ANY (\(names))
+        """
+    }
+
     /// The table that holds the schema version (one row), PostgreSQL's `PRAGMA user_version`.
     static let versionTable = "gradbook_schema"
 

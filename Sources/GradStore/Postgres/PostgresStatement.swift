@@ -16,8 +16,11 @@ public final class PostgresStatement: SQLStatement {
     var generation = -1
     /// How many parameters the server found (`PQnparams` of the prepared statement).
     private(set) var parameterCount = 0
-    /// Each parameter's bytes: NUL-terminated text, or raw bytes for a binary blob; nil is NULL.
-    private var values: [[UInt8]?] = []
+    /// Each parameter's bytes: NUL-terminated text, or raw bytes for a binary blob. A slot's
+    /// buffer keeps its capacity from one binding to the next, so the hot inserts of a
+    /// recording loop allocate nothing per row.
+    private var buffers: [[UInt8]] = []
+    private var isNull: [Bool] = []
     private var formats: [Int32] = []
 
     init(sql: String, connection: PostgresConnection) {
@@ -30,9 +33,10 @@ public final class PostgresStatement: SQLStatement {
     func prepared(name: String, generation: Int, parameterCount: Int) {
         self.name = name
         self.generation = generation
-        if parameterCount != self.parameterCount || values.count != parameterCount {
+        if parameterCount != self.parameterCount || buffers.count != parameterCount {
             self.parameterCount = parameterCount
-            values = Array(repeating: nil, count: parameterCount)
+            buffers = Array(repeating: [], count: parameterCount)
+            isNull = Array(repeating: true, count: parameterCount)
             formats = Array(repeating: PostgresValues.textFormat, count: parameterCount)
         }
     }
@@ -51,38 +55,47 @@ public final class PostgresStatement: SQLStatement {
         return Int(index) - 1
     }
 
-    private func set(_ bytes: [UInt8]?, format: Int32, at index: Int32) throws {
+    /// Fills parameter `index`'s buffer with `write`, which appends the bytes.
+    private func set(at index: Int32, format: Int32, _ write: (inout [UInt8]) throws -> Void) throws {
         let slot = try slot(index)
-        values[slot] = bytes
+        buffers[slot].removeAll(keepingCapacity: true)
+        try write(&buffers[slot])
+        isNull[slot] = false
         formats[slot] = format
     }
 
     public func bind(_ value: Int64?, at index: Int32) throws {
-        try set(value.map { Array(String($0).utf8) + [0] }, format: PostgresValues.textFormat, at: index)
+        guard let value else { return try bindNull(at: index) }
+        try set(at: index, format: PostgresValues.textFormat) { PostgresValues.appendText(of: value, to: &$0) }
     }
 
     public func bind(_ value: Double?, at index: Int32) throws {
-        try set(value.flatMap(PostgresValues.text(of:)), format: PostgresValues.textFormat, at: index)
+        // NaN is NULL (see PostgresValues.appendText(of:to:)).
+        guard let value, !value.isNaN else { return try bindNull(at: index) }
+        try set(at: index, format: PostgresValues.textFormat) { PostgresValues.appendText(of: value, to: &$0) }
     }
 
     public func bind(_ value: String?, at index: Int32) throws {
         guard let value else { return try bindNull(at: index) }
-        var bytes = Array(value.utf8)
-        // libpq sends text parameters up to their NUL, so a NUL inside would silently cut the
-        // value short (PostgreSQL's text cannot hold one anyway).
-        if bytes.contains(0) {
-            throw PostgresError.client("parameter \(index) contains a NUL character, which PostgreSQL text cannot store", sql: sql)
+        try set(at: index, format: PostgresValues.textFormat) { buffer in
+            buffer.append(contentsOf: value.utf8)
+            // libpq sends text parameters up to their NUL, so a NUL inside would silently cut
+            // the value short (PostgreSQL's text cannot hold one anyway).
+            if buffer.contains(0) {
+                throw PostgresError.client("parameter \(index) contains a NUL character, which PostgreSQL text cannot store", sql: sql)
+            }
+            buffer.append(0)
         }
-        bytes.append(0)
-        try set(bytes, format: PostgresValues.textFormat, at: index)
     }
 
     public func bind(blob bytes: UnsafeRawBufferPointer, at index: Int32) throws {
-        try set(Array(bytes), format: PostgresValues.binaryFormat, at: index)
+        try set(at: index, format: PostgresValues.binaryFormat) { $0.append(contentsOf: bytes) }
     }
 
     public func bindNull(at index: Int32) throws {
-        try set(nil, format: PostgresValues.textFormat, at: index)
+        let slot = try slot(index)
+        isNull[slot] = true
+        formats[slot] = PostgresValues.textFormat
     }
 
     /// Nothing to do: a result is read whole when the statement runs, so there is no cursor
@@ -90,8 +103,8 @@ public final class PostgresStatement: SQLStatement {
     public func reset() {}
 
     public func clearBindings() {
-        for slot in values.indices {
-            values[slot] = nil
+        for slot in isNull.indices {
+            isNull[slot] = true
             formats[slot] = PostgresValues.textFormat
         }
     }
@@ -133,25 +146,27 @@ public final class PostgresStatement: SQLStatement {
     func withParameters<Result>(
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Result
     ) -> Result {
-        let count = values.count
-        let total = values.reduce(0) { $0 + ($1?.count ?? 0) }
+        let count = buffers.count
+        var total = 0
+        for slot in 0..<count where !isNull[slot] { total += buffers[slot].count }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(total, 1)) { arena in
             withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { pointers in
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(count, 1)) { lengths in
                     var offset = 0
-                    for (slot, value) in values.enumerated() {
-                        guard let value, let base = arena.baseAddress else {
+                    for slot in 0..<count {
+                        guard !isNull[slot], let base = arena.baseAddress else {
                             pointers[slot] = nil
                             lengths[slot] = 0
                             continue
                         }
                         let start = base + offset
-                        value.withUnsafeBufferPointer { source in
-                            if let from = source.baseAddress { start.update(from: from, count: source.count) }
+                        let length = buffers[slot].count
+                        buffers[slot].withUnsafeBufferPointer { source in
+                            if let from = source.baseAddress { start.update(from: from, count: length) }
                         }
                         pointers[slot] = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
-                        lengths[slot] = Int32(clamping: value.count)
-                        offset += value.count
+                        lengths[slot] = Int32(clamping: length)
+                        offset += length
                     }
                     return formats.withUnsafeBufferPointer { formatBuffer in
                         body(Int32(count), UnsafePointer(pointers.baseAddress), UnsafePointer(lengths.baseAddress),

@@ -8,18 +8,37 @@ enum PostgresValues {
     static let textFormat: Int32 = 0
     static let binaryFormat: Int32 = 1
 
-    /// A double's parameter text: Swift's shortest round-trip digits (PostgreSQL 12 and later
-    /// read them back to the same bits), `Infinity` / `-Infinity`; nil for NaN, which is bound
-    /// as NULL because SQLite stores a NaN REAL as NULL and both backends must answer alike.
-    static func text(of value: Double) -> [UInt8]? {
-        if value.isNaN { return nil }
-        if value.isInfinite { return Array((value < 0 ? "-Infinity" : "Infinity").utf8) + [0] }
-        return [UInt8](unsafeUninitializedCapacity: ShortestDouble.maximumLength + 1) { buffer, count in
-            guard let out = buffer.baseAddress else { return }
-            let length = ShortestDouble.write(value, to: out)
-            out[length] = 0
-            count = length + 1
+    /// Appends a double's parameter text and its NUL: Swift's shortest round-trip digits
+    /// (PostgreSQL 12 and later read them back to the same bits), `Infinity` / `-Infinity`.
+    /// A NaN is never sent: it is bound as NULL, because SQLite stores a NaN REAL as NULL and
+    /// both backends must answer alike.
+    static func appendText(of value: Double, to buffer: inout [UInt8]) {
+        if value.isInfinite {
+            buffer.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8)
+        } else {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ShortestDouble.maximumLength) { digits in
+                guard let out = digits.baseAddress else { return }
+                let length = ShortestDouble.write(value, to: out)
+                buffer.append(contentsOf: UnsafeBufferPointer(start: out, count: length))
+            }
         }
+        buffer.append(0)
+    }
+
+    /// Appends an integer's decimal text and its NUL.
+    static func appendText(of value: Int64, to buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
+        buffer.append(0)
     }
 
     /// Type OIDs (PostgreSQL's `pg_type.dat`; fixed since 7.x).
