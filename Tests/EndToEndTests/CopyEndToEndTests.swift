@@ -83,6 +83,42 @@ import Testing
         #expect(replay.stdout.hasSuffix("\(originals) runs replayed: \(originals) identical bit for bit, 0 not\n"), "\(replay.stdout)")
     }
 
+    /// On a shared server a member copies its own sessions only, and reads everyone's.
+    @Test(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
+    func aMemberIsToldItCanCopyOnlyItsOwnSessions() throws {
+        let source = path("a.db")
+        let ran = try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", source])
+        try #require(ran.status == 0, "\(ran.stderr)")
+        let uid = try Binary.sqlite(source, "SELECT session_uid FROM sessions;")
+        let recorder = try Binary.sqlite(source, "SELECT owner FROM sessions;")
+        let database = try PostgresTestDatabase.create()
+        let alice = "gb_alice_\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            database.drop()
+            _ = try? PostgresTestDatabase.psql("DROP ROLE IF EXISTS \(alice)")
+        }
+        #expect(try Binary.run(["db", "init", "--db", database.conninfo]).status == 0)
+        try PostgresTestDatabase.psql("CREATE ROLE \(alice) LOGIN PASSWORD 'alice-e2e'")
+        #expect(try Binary.run(["db", "grant", alice, "--db", database.conninfo]).status == 0)
+        // Alice's password reaches libpq the way users pass it: PGPASSWORD.
+        let asAlice = database.conninfo + " user=\(alice)"
+        let password = ["PGPASSWORD": "alice-e2e"]
+
+        let refused = try Binary.run(["copy", "--from", source, "--to", asAlice], environment: password)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "gradbook copy: session \(uid) was recorded by '\(recorder)'; as '\(alice)' you can copy only your own sessions\n")
+        #expect(try PostgresTestDatabase.psql("SELECT count(*) FROM session", database: database.name).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+        // The administrator copies it, as the recorder's; alice reads it back into a file of hers.
+        let copied = try Binary.run(["copy", "--from", source, "--to", database.conninfo])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let mine = path("alice.db")
+        let back = try Binary.run(["copy", "--from", asAlice, "--to", mine], environment: password)
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try Binary.sqlite(mine, "SELECT session_uid, owner FROM sessions;") == "\(uid)|\(recorder)")
+        #expect(try Self.canonicalViews(mine) == Self.canonicalViews(source))
+    }
+
     @Test func aSubsetFirstThenTheRest() throws {
         let source = path("a.db")
         let copy = path("b.db")
