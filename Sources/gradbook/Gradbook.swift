@@ -6,7 +6,7 @@ struct Gradbook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradbook",
         abstract: "Computation graphs and backpropagation, with every run recorded in SQLite.",
-        subcommands: [ReplCommand.self, RunCommand.self, SQLCommand.self, PlotCommand.self, ReplayCommand.self, DiffCommand.self, KernelCommand.self, BenchCommand.self, DbCommand.self],
+        subcommands: [ReplCommand.self, RunCommand.self, SQLCommand.self, PlotCommand.self, ReplayCommand.self, DiffCommand.self, CopyCommand.self, KernelCommand.self, BenchCommand.self, DbCommand.self],
         defaultSubcommand: ReplCommand.self
     )
 
