@@ -77,6 +77,43 @@ struct PostgresEndToEndTests {
         #expect(all.status == 0 && all.stdout.contains(" 0 not\n"), "\(all.stdout.suffix(300))\(all.stderr)")
     }
 
+    /// The README's SQL comparing two runs (`:a`, `:b`) is the same SQL on both backends.
+    @Test func theREADMEsRunComparisonsGiveTheSameAnswersOnBothBackends() throws {
+        let directory = try Binary.temporaryDirectory()
+        let notebook = directory.appendingPathComponent("diff.grad")
+        try """
+        # %%
+        \(SeedSource.definitions)
+        backward J
+        # %%
+        x = 3
+        w = param(2.5)
+        c = w * x + 1
+        e = J * 2
+        backward e
+        """.write(to: notebook, atomically: true, encoding: .utf8)
+        let database = try PostgresServer.createDatabase()
+        defer { PostgresServer.dropDatabase(database) }
+        var answers: [[String]] = []
+        for db in [directory.appendingPathComponent("diff.db").path, "dbname=\(database)"] {
+            let ran = try Binary.run(["run", notebook.path, "--db", db])
+            try #require(ran.status == 0, "\(ran.stderr)")
+            let ids = try Self.answer("SELECT run_id FROM runs WHERE kind = 'backward' ORDER BY run_id", db: db)
+                .split(whereSeparator: \.isNewline).dropFirst().map(String.init)
+            try #require(ids.count == 5)
+            var answer: [String] = []
+            for comment in ["nodes added, removed or redefined between runs :a and :b",
+                            "the values and gradients that moved most (scalars by |b - a|, tensors by the change of their L2 norm)"] {
+                let sql = try DiffEndToEndTests.readmeQuery(after: comment)
+                    .replacingOccurrences(of: ":a", with: ids[0]).replacingOccurrences(of: ":b", with: ids[4])
+                answer.append(try Self.answer(sql, db: db))
+            }
+            answers.append(answer)
+        }
+        #expect(answers[0] == answers[1])
+        #expect(answers[0].first?.contains("redefined,w,param(2),param(2.5)") == true, "\(answers[0])")
+    }
+
     @Test func aServerThatIsNotThereIsOneLineNamingIt() throws {
         let location = "host=/nonexistent-gradbook-socket-dir port=5999 dbname=class"
         for arguments in [["run", "notebooks/01-computation-graph.grad"], ["sql", "SELECT 1"], ["replay", "--all"]] {
