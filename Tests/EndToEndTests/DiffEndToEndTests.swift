@@ -14,12 +14,8 @@ import Testing
         return lines[(start + 1)...end].joined(separator: "\n") + "\n"
     }
 
-    /// Two backward runs of the seed with `x`, `w` and `c` redefined between them and `e` added.
-    func twoRuns() throws -> (db: String, a: String, b: String) {
-        let directory = try Binary.temporaryDirectory()
-        let db = directory.appendingPathComponent("diff.db").path
-        let notebook = directory.appendingPathComponent("diff.grad")
-        try """
+    /// The seed's backward run, then `x`, `w` and `c` redefined, `e` added and differentiated.
+    static let twoRunsNotebook = """
         # %%
         \(SeedSource.definitions)
         backward J
@@ -29,7 +25,14 @@ import Testing
         c = w * x + 1
         e = J * 2
         backward e
-        """.write(to: notebook, atomically: true, encoding: .utf8)
+        """
+
+    /// Two backward runs of the seed with `x`, `w` and `c` redefined between them and `e` added.
+    func twoRuns() throws -> (db: String, a: String, b: String) {
+        let directory = try Binary.temporaryDirectory()
+        let db = directory.appendingPathComponent("diff.db").path
+        let notebook = directory.appendingPathComponent("diff.grad")
+        try Self.twoRunsNotebook.write(to: notebook, atomically: true, encoding: .utf8)
         let ran = try Binary.run(["run", notebook.path, "--db", db])
         try #require(ran.status == 0, "\(ran.stderr)")
         let ids = try Binary.sqlite(db, "SELECT group_concat(run_id) FROM (SELECT run_id FROM runs WHERE kind = 'backward' ORDER BY run_id);")
