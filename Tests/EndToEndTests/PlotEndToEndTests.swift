@@ -95,7 +95,7 @@ import Testing
             (["SELECT loss FROM train_steps"], 1, "gradbook plot: a plot needs at least two columns, x then y (or x, a series name, y); the query returned only 'loss'\n"),
             // Each backend's own words for a column that is not there.
             (["SELECT step, nope FROM train_steps"], 1,
-             backend == .sqlite ? "gradbook plot: no such column: nope" : "gradbook plot: column \"nope\" does not exist"),
+             backend == .sqlite ? "gradbook plot: no such column: nope" : "gradbook plot: ERROR 42703: column \"nope\" does not exist"),
             (["DELETE FROM cells"], 1, "gradbook plot: "),
             (["SELECT 1, 2", "--output", directory.appendingPathComponent("chart.png").path], 2, "Error: --output writes SVG: give a file name ending in .svg"),
         ]
