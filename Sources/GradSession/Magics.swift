@@ -109,6 +109,15 @@ extension Session {
         return name
     }
 
+    /// The query with `:session` standing for this session's id, so that a notebook recording
+    /// into a history many sessions share (a class's server) queries its own runs:
+    /// `WHERE session_id = :session`.
+    func withThisSession(_ sql: String) -> String {
+        SQLText.rewritingParameters(sql) { parameter in
+            parameter == .named("session") ? String(sessionID) : nil
+        }
+    }
+
     private func sqlMagic(argument: String, body: String?, span: SourceSpan, cell: inout CellRun) throws {
         var words = argument.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true).map(String.init)
         var allowWrites = false
@@ -122,7 +131,7 @@ extension Session {
         }
         let result: QueryResult
         do {
-            result = try store.query(sql, allowWrites: allowWrites)
+            result = try store.query(withThisSession(sql), allowWrites: allowWrites)
         } catch {
             throw RuntimeError.session("SQL error: \(error)", at: span)
         }

@@ -46,7 +46,7 @@ extension Session {
         }
         let chart: Chart
         do {
-            chart = try PlotQuery.chart(sql, store: store, logY: logY)
+            chart = try PlotQuery.chart(withThisSession(sql), store: store, logY: logY)
         } catch PlotError.noRows {
             // Like an empty %sql result: nothing is wrong, there is just nothing to show.
             emit(.display(RichOutput(plain: PlotError.noRows.description)), into: &cell)

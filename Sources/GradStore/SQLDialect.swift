@@ -21,40 +21,13 @@ public struct SQLDialect: Sendable, Equatable {
     /// (SQLite's rule). Question marks inside string literals, quoted names and comments stay.
     public func parameters(_ sql: String) -> String {
         guard backend == .postgresql else { return sql }
-        var output = ""
-        output.reserveCapacity(sql.utf8.count + 16)
-        var characters = Array(sql.unicodeScalars)[...]
         var largest = 0
-        while let character = characters.first {
-            characters = characters.dropFirst()
-            switch character {
-            case "'", "\"":
-                output.unicodeScalars.append(character)
-                while let next = characters.first {
-                    characters = characters.dropFirst()
-                    output.unicodeScalars.append(next)
-                    if next == character { break }
-                }
-            case "-" where characters.first == "-":
-                output.unicodeScalars.append(character)
-                while let next = characters.first, next != "\n" {
-                    characters = characters.dropFirst()
-                    output.unicodeScalars.append(next)
-                }
-            case "?":
-                var digits = ""
-                while let next = characters.first, ("0"..."9").contains(next) {
-                    characters = characters.dropFirst()
-                    digits.unicodeScalars.append(next)
-                }
-                let number = Int(digits) ?? (largest + 1)
-                largest = max(largest, number)
-                output += "$\(number)"
-            default:
-                output.unicodeScalars.append(character)
-            }
+        return SQLText.rewritingParameters(sql) { parameter in
+            guard case .numbered(let given) = parameter else { return nil }
+            let number = given ?? (largest + 1)
+            largest = max(largest, number)
+            return "$\(number)"
         }
-        return output
     }
 
     /// `INSERT …` that hands back the new row's id: PostgreSQL returns it with the row;

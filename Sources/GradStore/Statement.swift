@@ -62,15 +62,7 @@ public final class Statement {
 
     // MARK: binding (1-based indexes, as in SQL's ?1)
 
-    public func bind(_ value: SQLValue, at index: Int32) throws {
-        switch value {
-        case .null: try bindNull(at: index)
-        case .integer(let integer): try bind(integer, at: index)
-        case .real(let real): try bind(real, at: index)
-        case .text(let text): try bind(text, at: index)
-        case .blob(let bytes): try bind(blob: bytes, at: index)
-        }
-    }
+    // One SQLValue: SQLStatement's `bind(_:at:)` (SQLConnection.swift), shared by both backends.
 
     public func bind(_ values: [SQLValue]) throws {
         let expected = Int(sqlite3_bind_parameter_count(handle))

@@ -14,6 +14,19 @@ import Testing
         return lines[(start + 1)...end].joined(separator: "\n") + "\n"
     }
 
+    /// The seed's backward run, then `x`, `w` and `c` redefined, `e` added and differentiated.
+    static let twoRunsNotebook = """
+        # %%
+        \(SeedSource.definitions)
+        backward J
+        # %%
+        x = 3
+        w = param(2.5)
+        c = w * x + 1
+        e = J * 2
+        backward e
+        """
+
     /// Two backward runs of the seed with `x`, `w` and `c` redefined between them and `e` added,
     /// in a fresh history that the caller drops.
     func twoRuns(_ backend: Backend) throws -> (history: TestHistory, a: String, b: String) {
@@ -29,17 +42,7 @@ import Testing
 
     func twoRuns(into history: TestHistory) throws -> (a: String, b: String) {
         let notebook = history.directory.appendingPathComponent("diff.grad")
-        try """
-        # %%
-        \(SeedSource.definitions)
-        backward J
-        # %%
-        x = 3
-        w = param(2.5)
-        c = w * x + 1
-        e = J * 2
-        backward e
-        """.write(to: notebook, atomically: true, encoding: .utf8)
+        try Self.twoRunsNotebook.write(to: notebook, atomically: true, encoding: .utf8)
         let ran = try Binary.run(["run", notebook.path, "--db", history.location])
         try #require(ran.status == 0, "\(ran.stderr)")
         let ids = try history.rows("SELECT run_id FROM runs WHERE kind = 'backward' ORDER BY run_id;")

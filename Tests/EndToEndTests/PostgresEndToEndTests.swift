@@ -81,17 +81,7 @@ struct PostgresEndToEndTests {
     @Test func theREADMEsRunComparisonsGiveTheSameAnswersOnBothBackends() throws {
         let directory = try Binary.temporaryDirectory()
         let notebook = directory.appendingPathComponent("diff.grad")
-        try """
-        # %%
-        \(SeedSource.definitions)
-        backward J
-        # %%
-        x = 3
-        w = param(2.5)
-        c = w * x + 1
-        e = J * 2
-        backward e
-        """.write(to: notebook, atomically: true, encoding: .utf8)
+        try DiffEndToEndTests.twoRunsNotebook.write(to: notebook, atomically: true, encoding: .utf8)
         let database = try PostgresServer.createDatabase()
         defer { PostgresServer.dropDatabase(database) }
         var answers: [[String]] = []

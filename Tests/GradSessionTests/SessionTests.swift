@@ -168,3 +168,26 @@ import Testing
         #expect(try scalar(session, "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL") == 1)
     }
 }
+
+/// `:session` in `%sql` and `%plot` is the session's own id: a notebook recording into a history
+/// other sessions share (a class's server) queries its own runs.
+@Suite struct SessionParameterTests {
+    @Test func sessionStandsForTheSessionsOwnID() throws {
+        let store = try RunStore(path: ":memory:")
+        let first = try Session(store: store, kind: .batch, notebook: "a.grad")
+        first.execute("w = param(3)\nloss = w * w\ntrain(loss, steps=4, lr=0.1)")
+        let second = try Session(store: store, kind: .batch, notebook: "b.grad")
+        second.execute("v = param(5)\nloss = v * v\ntrain(loss, steps=2, lr=0.1)")
+        let own = second.execute("%sql SELECT count(*) AS steps, min(session_id) AS id FROM train_steps WHERE session_id = :session")
+        #expect(own.status == .ok)
+        let table = own.outputs.compactMap { output -> String? in
+            if case .display(let rich) = output { return rich.plain }
+            return nil
+        }.joined()
+        let row = table.split(separator: "\n").map { $0.replacingOccurrences(of: " ", with: "") }
+        #expect(row.contains("|2|\(second.sessionID)|"), "\(table)")
+        let plotted = first.execute("%plot SELECT step, loss FROM train_steps WHERE session_id = :session ORDER BY step")
+        #expect(plotted.status == .ok, "\(plotted.errorText ?? "")")
+        #expect(try store.query("SELECT count(*) FROM train_steps WHERE session_id = \(first.sessionID)").rows.first?.first == .integer(4))
+    }
+}

@@ -49,3 +49,14 @@ import Testing
         #expect(SQLDialect.postgresql.insertReturningID("INSERT INTO t(a) VALUES (?1)") == "INSERT INTO t(a) VALUES (?1) RETURNING id")
     }
 }
+
+@Suite struct SQLTextTests {
+    @Test func namedParametersAreFoundOutsideLiteralsAndCasts() {
+        let sql = "SELECT ':session', \":session\", x::text FROM t WHERE a = :session AND b = :other -- :session\nAND c = :session"
+        let rewritten = SQLText.rewritingParameters(sql) { $0 == .named("session") ? "42" : nil }
+        #expect(rewritten == "SELECT ':session', \":session\", x::text FROM t WHERE a = 42 AND b = :other -- :session\nAND c = 42")
+        var found: [SQLText.Parameter] = []
+        _ = SQLText.rewritingParameters("VALUES (?1, ?, :a_1, ?7)") { found.append($0); return nil }
+        #expect(found == [.numbered(1), .numbered(nil), .named("a_1"), .numbered(7)])
+    }
+}
