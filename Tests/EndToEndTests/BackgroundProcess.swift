@@ -7,7 +7,7 @@ final class BackgroundProcess {
     let stdoutURL: URL
     let stderrURL: URL
 
-    init(_ arguments: [String], in directory: URL, label: String = UUID().uuidString) throws {
+    init(_ arguments: [String], in directory: URL, label: String = UUID().uuidString, environment overrides: [String: String] = [:]) throws {
         stdoutURL = directory.appendingPathComponent("\(label).out")
         stderrURL = directory.appendingPathComponent("\(label).err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
@@ -18,6 +18,7 @@ final class BackgroundProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["GRADBOOK_DB"] = nil
         environment["NO_COLOR"] = "1"
+        environment.merge(overrides) { _, override in override }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)

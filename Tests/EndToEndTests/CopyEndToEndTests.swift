@@ -47,14 +47,14 @@ import Testing
     /// The "done when": a SQLite history of notebooks 01-03 copied into PostgreSQL and
     /// back holds the same rows, a second copy adds nothing either way, and the runs replay bit
     /// for bit on the server and in the file that came back.
-    @Test(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
+    @Test(.enabled(if: PostgresServer.isConfigured, PostgresServer.disabledReason))
     func intoPostgreSQLAndBack() throws {
         let source = path("a.db")
         let back = path("c.db")
         try Self.recordNotebooks(into: source)
-        let database = try PostgresTestDatabase.create()
-        defer { database.drop() }
-        let server = database.conninfo
+        let database = try PostgresServer.createDatabase()
+        defer { PostgresServer.dropDatabase(database) }
+        let server = "dbname=\(database)"
         let runs = Self.grouped(try Binary.sqlite(source, "SELECT count(*) FROM runs;"))
         let values = Self.grouped(try Binary.sqlite(source, "SELECT count(*) FROM run_values;"))
 
@@ -64,8 +64,8 @@ import Testing
         let again = try Binary.run(["copy", "--from", source, "--to", server])
         #expect(again.stdout == "copied 0 sessions (0 runs, 0 values), skipped 3 already there\n", "\(again.stderr)")
         for view in ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps", "param_history", "checkpoints"] {
-            let count = try PostgresTestDatabase.psql("SELECT count(*) FROM \(view)", database: database.name)
-            #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == (try Binary.sqlite(source, "SELECT count(*) FROM \(view);")), "\(view)")
+            let count = try PostgresServer.psql("SELECT count(*) FROM \(view)", database: database)
+            #expect(count == (try Binary.sqlite(source, "SELECT count(*) FROM \(view);")), "\(view)")
         }
 
         let out = try Binary.run(["copy", "--from", server, "--to", back])
@@ -76,41 +76,41 @@ import Testing
         #expect(returning.stdout == "copied 0 sessions (0 runs, 0 values), skipped 3 already there\n", "\(returning.stderr)")
 
         try Self.expectEveryRunReplaysIdentically(back)
-        let originals = try PostgresTestDatabase.psql("SELECT count(*) FROM runs WHERE kind IN ('backward', 'train')", database: database.name)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let originals = try PostgresServer.psql("SELECT count(*) FROM runs WHERE kind IN ('backward', 'train')", database: database)
         let replay = try Binary.run(["replay", "--all", "--db", server])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.hasSuffix("\(originals) runs replayed: \(originals) identical bit for bit, 0 not\n"), "\(replay.stdout)")
     }
 
     /// On a shared server a member copies its own sessions only, and reads everyone's.
-    @Test(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
+    @Test(.enabled(if: PostgresServer.isConfigured, PostgresServer.disabledReason))
     func aMemberIsToldItCanCopyOnlyItsOwnSessions() throws {
         let source = path("a.db")
         let ran = try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", source])
         try #require(ran.status == 0, "\(ran.stderr)")
         let uid = try Binary.sqlite(source, "SELECT session_uid FROM sessions;")
         let recorder = try Binary.sqlite(source, "SELECT owner FROM sessions;")
-        let database = try PostgresTestDatabase.create()
+        let database = try PostgresServer.createDatabase()
+        let server = "dbname=\(database)"
         let alice = "gb_alice_\(UInt32.random(in: 0...UInt32.max))"
         defer {
-            database.drop()
-            _ = try? PostgresTestDatabase.psql("DROP ROLE IF EXISTS \(alice)")
+            PostgresServer.dropDatabase(database)
+            _ = try? PostgresServer.psql("DROP ROLE IF EXISTS \(alice)")
         }
-        #expect(try Binary.run(["db", "init", "--db", database.conninfo]).status == 0)
-        try PostgresTestDatabase.psql("CREATE ROLE \(alice) LOGIN PASSWORD 'alice-e2e'")
-        #expect(try Binary.run(["db", "grant", alice, "--db", database.conninfo]).status == 0)
+        #expect(try Binary.run(["db", "init", "--db", server]).status == 0)
+        try PostgresServer.psql("CREATE ROLE \(alice) LOGIN PASSWORD 'alice-e2e'")
+        #expect(try Binary.run(["db", "grant", alice, "--db", server]).status == 0)
         // Alice's password reaches libpq the way users pass it: PGPASSWORD.
-        let asAlice = database.conninfo + " user=\(alice)"
+        let asAlice = server + " user=\(alice)"
         let password = ["PGPASSWORD": "alice-e2e"]
 
         let refused = try Binary.run(["copy", "--from", source, "--to", asAlice], environment: password)
         #expect(refused.status == 1)
         #expect(refused.stderr == "gradbook copy: session \(uid) was recorded by '\(recorder)'; as '\(alice)' you can copy only your own sessions\n")
-        #expect(try PostgresTestDatabase.psql("SELECT count(*) FROM session", database: database.name).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(try PostgresServer.psql("SELECT count(*) FROM session", database: database) == "0")
 
         // The administrator copies it, as the recorder's; alice reads it back into a file of hers.
-        let copied = try Binary.run(["copy", "--from", source, "--to", database.conninfo])
+        let copied = try Binary.run(["copy", "--from", source, "--to", server])
         #expect(copied.status == 0, "\(copied.stderr)")
         let mine = path("alice.db")
         let back = try Binary.run(["copy", "--from", asAlice, "--to", mine], environment: password)

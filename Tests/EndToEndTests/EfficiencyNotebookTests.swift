@@ -2,11 +2,13 @@ import Foundation
 import Testing
 
 /// Issue 14 through the real binary: forward mode beside backprop in notebook 02, the step
-/// counts it records, read back with the stock sqlite3 shell; the seed's backward run counted.
+/// counts it records, read back with each backend's shell; the seed's backward run counted.
 @Suite struct EfficiencyNotebookTests {
-    @Test func notebookTwoComparesTheThreeMethodsInCountedSteps() throws {
-        let directory = try Binary.temporaryDirectory()
-        let db = directory.appendingPathComponent("efficiency.db").path
+    @Test(arguments: Backend.all)
+    func notebookTwoComparesTheThreeMethodsInCountedSteps(_ backend: Backend) throws {
+        let history = try TestHistory(backend, fileName: "efficiency.db")
+        defer { history.drop() }
+        let db = history.location
         let output = try Binary.run(["run", "notebooks/02-why-backprop-is-efficient.grad", "--db", db])
         #expect(output.status == 0, "\(output.stderr)")
         // The seed's forward mode, left to right.
@@ -29,7 +31,7 @@ import Testing
         // product), forward mode the sum over params of elements × nodes on the path (8, 7, 5, 4),
         // finite differences twice that.
         let session = "(SELECT max(session_id) FROM runs WHERE target = 'f_h100')"
-        let table = try Binary.sqlite(db, """
+        let table = try history.query("""
             SELECT target, kind, sum(steps), count(*) FROM runs
             WHERE target IN ('f_h10', 'f_h30', 'f_h100') AND kind IN ('backward', 'forward_mode', 'gradcheck') AND session_id = \(session)
             GROUP BY target, kind ORDER BY sum(steps);
@@ -42,25 +44,28 @@ import Testing
         }
         #expect(Set(table.split(separator: "\n").map(String.init)) == Set(expected), "\(table)")
         // Warm-up runs are their own model's, outside the comparison; the timed ones all have a duration.
-        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE target = 'f_warm' AND kind = 'backward';") == "1")
-        #expect(try Binary.sqlite(db, "SELECT count(*) FROM runs WHERE kind IN ('backward', 'forward_mode', 'gradcheck') AND duration_ms IS NULL;") == "0")
+        #expect(try history.query("SELECT count(*) FROM runs WHERE target = 'f_warm' AND kind = 'backward';") == "1")
+        #expect(try history.query("SELECT count(*) FROM runs WHERE kind IN ('backward', 'forward_mode', 'gradcheck') AND duration_ms IS NULL;") == "0")
         // The seed's example: the measured backward pass over 100,001 params, and the counted steps.
-        #expect(try Binary.sqlite(db, "SELECT DISTINCT steps FROM runs WHERE kind = 'backward' AND target = 'f_big';") == "100009")
+        #expect(try history.query("SELECT DISTINCT steps FROM runs WHERE kind = 'backward' AND target = 'f_big';") == "100009")
         #expect(output.stdout.contains("| seed: n = 10,000, p = 100,000  | forward mode       | 1000000000 |"), "\(output.stdout)")
         #expect(output.stdout.contains("| h = 10,000: n = 8, p = 100,001 | forward mode       |     760004 |"), "\(output.stdout)")
-        #expect(try Binary.sqlite(db, "PRAGMA integrity_check;") == "ok")
+        if backend == .sqlite {
+            #expect(try history.query("PRAGMA integrity_check;") == "ok")
+        }
     }
 
-    @Test func theSeedsRunsRecordTheirSteps() throws {
-        let directory = try Binary.temporaryDirectory()
-        let db = directory.appendingPathComponent("seed.db").path
+    @Test(arguments: Backend.all)
+    func theSeedsRunsRecordTheirSteps(_ backend: Backend) throws {
+        let history = try TestHistory(backend, fileName: "seed.db")
+        defer { history.drop() }
+        let db = history.location
         #expect(try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", db]).status == 0)
         // n + p: the five op nodes c, a, d, d^2, 0.5 * d^2, and the params w and b.
-        #expect(try Binary.sqlite(db, "SELECT steps FROM runs WHERE kind = 'backward' ORDER BY run_id LIMIT 1;") == "7")
-        #expect(try Binary.sqlite(db, """
-            SELECT group_concat(target || '=' || steps, ' ') FROM (SELECT target, steps FROM runs WHERE kind = 'forward' ORDER BY run_id LIMIT 8);
-            """) == "x=0 w=0 b=0 y=0 c=1 a=1 d=1 J=2")
-        let notebook = directory.appendingPathComponent("forward.grad")
+        #expect(try history.query("SELECT steps FROM runs WHERE kind = 'backward' ORDER BY run_id LIMIT 1;") == "7")
+        #expect(try history.rows("SELECT target, steps FROM runs WHERE kind = 'forward' ORDER BY run_id LIMIT 8;")
+                == ["x|0", "w|0", "b|0", "y|0", "c|1", "a|1", "d|1", "J|2"])
+        let notebook = history.directory.appendingPathComponent("forward.grad")
         try """
             \(SeedSource.definitions)
             grad(J, w, mode="forward")
@@ -74,7 +79,7 @@ import Testing
         #expect(forward.stdout.contains("J = 2\n-4\nWall time: ") && forward.stdout.hasSuffix("\n-4\n"), "\(forward.stdout)")
         #expect(forward.stdout.contains(", 7 steps\n"), "\(forward.stdout)")
         #expect(forward.stdout.contains("  dJ/dw = d * dd/dw = 2 * (-2) = -4\n"), "\(forward.stdout)")
-        #expect(try Binary.sqlite(db, "SELECT kind, steps FROM runs WHERE session_id = (SELECT max(session_id) FROM sessions) AND kind <> 'forward' ORDER BY run_id;")
+        #expect(try history.query("SELECT kind, steps FROM runs WHERE session_id = (SELECT max(session_id) FROM sessions) AND kind <> 'forward' ORDER BY run_id;")
                 == "forward_mode|5\nforward_mode|5\nbackward|7")
     }
 }

@@ -4,19 +4,23 @@ import FoundationXML
 #endif
 import Testing
 
-/// `gradbook plot` through the binary, on a history a batch run wrote: an SVG file parsed
-/// back as XML, the terminal chart at a given width, and what bad queries do.
+/// `gradbook plot` through the binary, on a history a batch run wrote (on each backend): an SVG
+/// file parsed back as XML, the terminal chart at a given width, and what bad queries do.
 @Suite struct PlotEndToEndTests {
     static let steps = 25
 
-    /// A database with one `train` of `steps` steps over four params.
-    func trainedDatabase() throws -> (directory: URL, db: String) {
-        let directory = try Binary.temporaryDirectory()
-        let db = directory.appendingPathComponent("plot.db").path
-        let notebook = try TrainingNotebook.write(steps: Self.steps, in: directory)
-        let ran = try Binary.run(["run", notebook, "--db", db])
-        try #require(ran.status == 0, "\(ran.stderr)")
-        return (directory, db)
+    /// A history with one `train` of `steps` steps over four params; the caller drops it.
+    func trainedHistory(_ backend: Backend) throws -> TestHistory {
+        let history = try TestHistory(backend, fileName: "plot.db")
+        do {
+            let notebook = try TrainingNotebook.write(steps: Self.steps, in: history.directory)
+            let ran = try Binary.run(["run", notebook, "--db", history.location])
+            try #require(ran.status == 0, "\(ran.stderr)")
+            return history
+        } catch {
+            history.drop()
+            throw error
+        }
     }
 
     static func attribute(_ element: XMLElement, _ name: String) -> String? {
@@ -28,8 +32,11 @@ import Testing
         return try document.nodes(forXPath: "//*[local-name()='\(name)'\(predicate)]").compactMap { $0 as? XMLElement }
     }
 
-    @Test func outputWritesAValidSVGOfTheLossCurve() throws {
-        let (directory, db) = try trainedDatabase()
+    @Test(arguments: Backend.all)
+    func outputWritesAValidSVGOfTheLossCurve(_ backend: Backend) throws {
+        let history = try trainedHistory(backend)
+        defer { history.drop() }
+        let (directory, db) = (history.directory, history.location)
         let file = directory.appendingPathComponent("loss.svg")
         let plot = try Binary.run(["plot", "SELECT step, loss FROM train_steps ORDER BY step", "--output", file.path, "--db", db])
         #expect(plot.status == 0, "\(plot.stderr)")
@@ -46,8 +53,11 @@ import Testing
         #expect(try Self.elements(document, "text", class: "title").first?.stringValue == "loss by step")
     }
 
-    @Test func theLongFormOnALogScaleHasOneLinePerParam() throws {
-        let (directory, db) = try trainedDatabase()
+    @Test(arguments: Backend.all)
+    func theLongFormOnALogScaleHasOneLinePerParam(_ backend: Backend) throws {
+        let history = try trainedHistory(backend)
+        defer { history.drop() }
+        let (directory, db) = (history.directory, history.location)
         let file = directory.appendingPathComponent("norms.svg")
         let plot = try Binary.run(["plot", "SELECT step, name, grad_norm FROM param_history WHERE kind = 'train' ORDER BY step, name",
                                    "--logy", "--output", file.path, "--db", db])
@@ -59,8 +69,11 @@ import Testing
         #expect(try Self.elements(document, "text", class: "axis-label").first?.stringValue == "grad_norm (log scale)")
     }
 
-    @Test func withoutOutputTheChartIsTextAsWideAsTheTerminal() throws {
-        let (_, db) = try trainedDatabase()
+    @Test(arguments: Backend.all)
+    func withoutOutputTheChartIsTextAsWideAsTheTerminal(_ backend: Backend) throws {
+        let history = try trainedHistory(backend)
+        defer { history.drop() }
+        let db = history.location
         for width in [50, 100] {
             let plot = try Binary.run(["plot", "SELECT step, loss FROM train_steps ORDER BY step", "--db", db], environment: ["COLUMNS": "\(width)"])
             #expect(plot.status == 0, "\(plot.stderr)")
@@ -71,13 +84,18 @@ import Testing
         }
     }
 
-    @Test func badQueriesFailWithAMessageAndWriteNothing() throws {
-        let (directory, db) = try trainedDatabase()
+    @Test(arguments: Backend.all)
+    func badQueriesFailWithAMessageAndWriteNothing(_ backend: Backend) throws {
+        let history = try trainedHistory(backend)
+        defer { history.drop() }
+        let (directory, db) = (history.directory, history.location)
         let file = directory.appendingPathComponent("none.svg")
         let cases: [([String], Int32, String)] = [
             (["SELECT step, loss FROM train_steps WHERE step < 0"], 1, "gradbook plot: nothing to plot: the query returned no rows\n"),
             (["SELECT loss FROM train_steps"], 1, "gradbook plot: a plot needs at least two columns, x then y (or x, a series name, y); the query returned only 'loss'\n"),
-            (["SELECT step, nope FROM train_steps"], 1, "gradbook plot: no such column: nope"),
+            // Each backend's own words for a column that is not there.
+            (["SELECT step, nope FROM train_steps"], 1,
+             backend == .sqlite ? "gradbook plot: no such column: nope" : "gradbook plot: ERROR 42703: column \"nope\" does not exist"),
             (["DELETE FROM cells"], 1, "gradbook plot: "),
             (["SELECT 1, 2", "--output", directory.appendingPathComponent("chart.png").path], 2, "Error: --output writes SVG: give a file name ending in .svg"),
         ]
@@ -87,7 +105,7 @@ import Testing
             #expect(plot.stderr.hasPrefix(message), "\(arguments): \(plot.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: file.path))
-        #expect(try Binary.sqlite(db, "SELECT count(*) FROM cells;") != "0", "plot never writes to the database")
+        #expect(try history.query("SELECT count(*) FROM cells;") != "0", "plot never writes to the database")
     }
 
     @Test func aBatchRunDrawsPlotsAndTheLossCurveAtTheTerminalWidth() throws {

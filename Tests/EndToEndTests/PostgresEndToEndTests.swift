@@ -139,54 +139,57 @@ struct PostgresEndToEndTests {
 }
 
 /// The server killed (SIGKILL, as a crash) in the middle of `train()`: the client says so and
-/// exits 1; after the server restarts, every step it committed is whole and replays.
+/// exits 1; after the server restarts, every step it committed is whole and replays. The server
+/// is the test's own: killing the suite's would fail every test using it at the same time.
 @Suite(.serialized, .enabled(if: PostgresServer.isConfigured, PostgresServer.disabledReason))
 struct PostgresServerCrashTests {
     @Test func aServerKilledDuringTrainingStopsTheRunAndKeepsEveryCommittedStep() throws {
         let directory = try Binary.temporaryDirectory()
-        let database = try PostgresServer.createDatabase()
-        defer { PostgresServer.dropDatabase(database) }
+        let own = try PostgresServer.PrivateServer()
+        defer { own.stop() }
+        let pg = own.environment
+        let database = "postgres"
         let server = "dbname=\(database)"
         // Step 0 is the only checkpoint before the crash: the later steps replay by re-execution.
         let notebook = try TrainingNotebook.write(steps: 10_000_000, in: directory)
-        let trainer = try BackgroundProcess(["run", notebook, "--db", server], in: directory, label: "trainer")
+        let trainer = try BackgroundProcess(["run", notebook, "--db", server], in: directory, label: "trainer", environment: pg)
         defer { if trainer.isRunning { trainer.killHard() } }
         // Kill the server once training has committed some steps (an event, however slow the machine).
         while trainer.isRunning {
             // (Until the trainer has made the schema, there is no table to count in.)
-            let counted = try? PostgresServer.psql("SELECT count(*) FROM run WHERE kind = 'train'", database: database)
+            let counted = try? PostgresServer.psql("SELECT count(*) FROM run WHERE kind = 'train'", database: database, server: pg)
             if let steps = counted.flatMap({ Int($0) }), steps >= 12 { break }
             usleep(20_000)
         }
         try #require(trainer.isRunning, "the trainer ended early: \(trainer.stderr)")
-        try PostgresServer.control("stop-now")
+        try PostgresServer.control("stop-now", server: pg)
         var restarted = false
-        defer { if !restarted { try? PostgresServer.control("start") } }
+        defer { if !restarted { try? PostgresServer.control("start", server: pg) } }
         // With its server gone the trainer must end by itself: no retry loop, no hang.
         trainer.process.waitUntilExit()
         #expect(trainer.process.terminationStatus == 1)
         // The training cell's own error first (where it stopped, and why), then the cell's record.
         #expect(trainer.stderr.contains("error: train stopped at step "), "\(trainer.stderr)")
         #expect(trainer.stderr.contains("PostgreSQL at dbname=\(database)"), "\(trainer.stderr)")
-        try PostgresServer.control("start")
+        try PostgresServer.control("start", server: pg)
         restarted = true
 
         // Every committed step is whole: its run row, a value row per param, and at checkpoints
         // the optimizer state; steps are 0, 1, ..., n-1 with no gap.
-        let steps = try #require(Int(try PostgresServer.psql("SELECT count(*) FROM run WHERE kind = 'train'", database: database)))
+        let steps = try #require(Int(try PostgresServer.psql("SELECT count(*) FROM run WHERE kind = 'train'", database: database, server: pg)))
         #expect(steps >= 12)
         #expect(try PostgresServer.psql("""
             SELECT count(*) FROM run AS r WHERE r.kind = 'train'
               AND (SELECT count(*) FROM value AS v WHERE v.run_id = r.id) <> \(TrainingNotebook.paramCount)
-            """, database: database) == "0")
-        #expect(try PostgresServer.psql("SELECT max(step) + 1 = count(*) FROM run WHERE kind = 'train'", database: database) == "t")
+            """, database: database, server: pg) == "0")
+        #expect(try PostgresServer.psql("SELECT max(step) + 1 = count(*) FROM run WHERE kind = 'train'", database: database, server: pg) == "t")
         #expect(try PostgresServer.psql("""
             SELECT count(*) FROM checkpoint AS c JOIN value AS v ON v.run_id = c.run_id WHERE v.value_storage <> 2
-            """, database: database) == "0")
+            """, database: database, server: pg) == "0")
         // The last committed steps replay from the history alone, bit for bit.
-        let last = try #require(Int(try PostgresServer.psql("SELECT max(id) FROM run WHERE kind = 'train'", database: database)))
+        let last = try #require(Int(try PostgresServer.psql("SELECT max(id) FROM run WHERE kind = 'train'", database: database, server: pg)))
         for run in [last, last - 1, last - 3] {
-            let replay = try Binary.run(["replay", "--run", String(run), "--db", server])
+            let replay = try Binary.run(["replay", "--run", String(run), "--db", server], environment: pg)
             #expect(replay.status == 0 && replay.stdout.contains("identical"), "run \(run): \(replay.stdout)\(replay.stderr)")
         }
     }
