@@ -107,11 +107,32 @@ public final class HistoryCopy {
 
     /// A `--session` argument: a session uid, or a session id of the source.
     func resolve(_ selector: String) throws -> Int64 {
+        if let id = Self.match(selector, among: sessions.values.map { ($0.id, $0.uid) }) { return id }
+        throw Self.noSuchSession(selector, in: source)
+    }
+
+    /// Checks `--session` arguments against the source alone, before anything is opened for
+    /// writing: an unknown session must not leave a new, empty target behind.
+    public static func checkSelectors(_ selectors: [String], in source: any SQLConnection) throws {
+        guard !selectors.isEmpty else { return }
+        let known = try source.statement("SELECT id, uid FROM session").rows().compactMap { row -> (Int64, String)? in
+            guard let id = row[0].integerValue else { return nil }
+            return (id, row[1].textValue ?? "")
+        }
+        for selector in selectors where match(selector, among: known) == nil {
+            throw noSuchSession(selector, in: source)
+        }
+    }
+
+    private static func match(_ selector: String, among sessions: [(id: Int64, uid: String)]) -> Int64? {
         let text = selector.trimmingCharacters(in: .whitespaces).lowercased()
-        if let id = Int64(text), sessions[id] != nil { return id }
-        if let session = sessions.values.first(where: { $0.uid.lowercased() == text }) { return session.id }
-        throw HistoryCopyFailure(message: "no session '\(selector)' in \(source.location) (give a session_uid or session_id from its sessions view)",
-                                 copiedBefore: HistoryCopyReport())
+        if let id = Int64(text), sessions.contains(where: { $0.id == id }) { return id }
+        return sessions.first { $0.uid.lowercased() == text }?.id
+    }
+
+    private static func noSuchSession(_ selector: String, in source: any SQLConnection) -> HistoryCopyFailure {
+        HistoryCopyFailure(message: "no session '\(selector)' in \(source.location) (give a session_uid or session_id from its sessions view)",
+                           copiedBefore: HistoryCopyReport())
     }
 
     struct CopyPlan {

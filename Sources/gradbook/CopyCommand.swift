@@ -27,6 +27,11 @@ struct CopyCommand: ParsableCommand {
     func run() throws {
         // The source first: a missing or foreign source must not leave a new empty target behind.
         let source = try open(from, mode: .readOnly)
+        do {
+            try HistoryCopy.checkSelectors(sessions, in: source.connection)
+        } catch {
+            throw CommandFailure(message: "gradbook copy: \(error)")
+        }
         let target = try open(to, mode: .readWrite)
         do {
             let report = try HistoryCopy(from: source, to: target).copy(sessions: sessions)
