@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GradStore
 
 /// A throwaway PostgreSQL database for one test, on the server the PG* environment variables
 /// name (scripts/with-postgres.sh sets them). `GRADBOOK_TEST_POSTGRES=1` says a server is there;
@@ -52,5 +53,42 @@ struct PostgresTestDatabase {
             throw Failure(description: "psql \(sql): \(errorText)")
         }
         return text
+    }
+}
+
+/// The backends a store test runs on: SQLite in memory always, and a fresh PostgreSQL database
+/// when a server is configured.
+enum StoreBackend: String, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgresql
+
+    static var all: [StoreBackend] { PostgresTestDatabase.isConfigured ? [.sqlite, .postgresql] : [.sqlite] }
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty history on this backend; `close()` drops a server database.
+    func open() throws -> TestStore {
+        switch self {
+        case .sqlite:
+            return TestStore(store: try RunStore(path: ":memory:"), database: nil)
+        case .postgresql:
+            let database = try PostgresTestDatabase.create()
+            return TestStore(store: try RunStore(location: .postgresql(conninfo: database.conninfo)), database: database)
+        }
+    }
+}
+
+/// A store and the server database behind it, if any (dropped when the test lets it go).
+final class TestStore {
+    let store: RunStore
+    private let database: PostgresTestDatabase?
+
+    init(store: RunStore, database: PostgresTestDatabase?) {
+        self.store = store
+        self.database = database
+    }
+
+    deinit {
+        database?.drop()
     }
 }
