@@ -107,11 +107,11 @@ public enum RecordBenchmark {
         let rounds = Array(repeating: ["params", "none"], count: calls).flatMap { $0 } + Array(repeating: "all", count: calls)
         for policy in rounds {
             try execute("%record \(policy)", in: session)
-            let before = try databaseBytes(store)
+            let before = try store.connection.storageBytes()
             let start = monotonicNanoseconds()
             try execute(train, in: session)
             seconds[policy, default: []].append(Double(monotonicNanoseconds() - start) / 1e9 / Double(steps))
-            if policy == "params" { paramsBytes += Double(try databaseBytes(store) - before) }
+            if policy == "params" { paramsBytes += Double(try store.connection.storageBytes() - before) }
         }
         return RecordResult(steps: steps, secondsPerStepRecorded: seconds["params"] ?? [], secondsPerStepUnrecorded: seconds["none"] ?? [],
                             secondsPerStepAll: seconds["all"] ?? [], valuesPerCall: try valuesStored(policy: "params", store: store),
@@ -130,11 +130,6 @@ public enum RecordBenchmark {
                     WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
             """)
         return Int(counted.rows.first?.first?.integerValue ?? 0)
-    }
-
-    /// The bytes the history uses (a file's pages; a server's gradbook relations).
-    private static func databaseBytes(_ store: RunStore) throws -> Int {
-        try store.connection.storageBytes()
     }
 
     private static func execute(_ source: String, in session: Session) throws {

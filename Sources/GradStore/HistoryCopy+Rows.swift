@@ -189,7 +189,7 @@ extension HistoryCopy {
 
     /// The owner the target's rows of `member` name: only PostgreSQL keeps one per row.
     func owner(of member: SourceSession) -> String? {
-        targetIsPostgreSQL ? (member.owner ?? target.userName) : nil
+        targetRowsCarryOwner ? (member.owner ?? target.userName) : nil
     }
 
     private func withOwner(_ values: [SQLValue], _ owner: String?, table: HistoryTable) -> [SQLValue] {
@@ -237,7 +237,7 @@ extension HistoryCopy {
 
     func writer(for table: HistoryTable) -> TargetTable {
         if let writer = tables[table.name] { return writer }
-        let writer = TargetTable(table, connection: target, withOwner: targetIsPostgreSQL && !table.columns.contains("owner"))
+        let writer = TargetTable(table, connection: target, withOwner: targetRowsCarryOwner && !table.columns.contains("owner"))
         tables[table.name] = writer
         return writer
     }

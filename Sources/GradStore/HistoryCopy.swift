@@ -17,7 +17,8 @@ import Foundation
 public final class HistoryCopy {
     let source: any SQLConnection
     let target: any SQLConnection
-    let targetIsPostgreSQL: Bool
+    /// Whether the target names an owner on every row (SQLDialect.rowsCarryOwner).
+    let targetRowsCarryOwner: Bool
 
     struct SourceSession {
         var id: Int64
@@ -49,7 +50,7 @@ public final class HistoryCopy {
     public init(from source: any SQLConnection, to target: any SQLConnection) {
         self.source = source
         self.target = target
-        targetIsPostgreSQL = target.dialect.backend == .postgresql
+        targetRowsCarryOwner = target.dialect.rowsCarryOwner
     }
 
     public convenience init(from source: RunStore, to target: RunStore) {
@@ -269,7 +270,7 @@ public final class HistoryCopy {
         let members = group.compactMap { sessions[$0] }
         let uids = members.map(\.uid).joined(separator: ", ")
         let text = "\(error)"
-        if targetIsPostgreSQL, text.contains("row-level security") || text.contains("_same_owner"),
+        if (error as? PostgresError)?.isLaneRefusal == true,
            let foreign = members.first(where: { ($0.owner ?? target.userName) != target.userName }) {
             return "session \(foreign.uid) was recorded by '\(foreign.owner ?? target.userName)'; as '\(target.userName)' you can copy only your own sessions"
         }

@@ -29,25 +29,41 @@ extension RunStore {
         return id
     }
 
-    /// Runs `insert` (an INSERT of one row into `table`, its columns without `id`, its VALUES
-    /// list last) with a reserved id when one is left, sent without waiting; else lets the
+    /// Runs `insert` with a reserved id when one is left, sent without waiting; else lets the
     /// database assign the id and returns it. `bind` binds the columns from 1.
-    func insertRow(into table: ReservableTable, columns: String, values: String,
-                   bind: (any SQLStatement) throws -> Void) throws -> Int64 {
-        if let id = takeReservedID(table) {
-            let statement = try connection.statement("INSERT INTO \(table.rawValue)(id, \(columns)) VALUES (?\(Self.parameterCount(values) + 1), \(values))")
+    func insertRow(_ insert: RowInsert, bind: (any SQLStatement) throws -> Void) throws -> Int64 {
+        if let id = takeReservedID(insert.table) {
+            let statement = try connection.statement(insert.withID)
             try bind(statement)
-            try statement.bind(id, at: Int32(Self.parameterCount(values) + 1))
+            try statement.bind(id, at: insert.idParameter)
             try statement.write()
             return id
         }
-        let statement = try connection.statement(connection.dialect.insertReturningID(
-            "INSERT INTO \(table.rawValue)(\(columns)) VALUES (\(values))"))
+        let statement = try connection.statement(connection.dialect.insertReturningID(insert.withoutID))
         try bind(statement)
         return try connection.insertReturningID(statement)
     }
+}
 
-    private static func parameterCount(_ values: String) -> Int {
-        values.split(separator: ",").count
+/// One row's INSERT into a table keyed by `id`, in the two forms `insertRow` runs, written once
+/// (a training step runs one of them: no SQL is put together per step).
+struct RowInsert: Sendable {
+    let table: RunStore.ReservableTable
+    /// `INSERT INTO t(c1, …, cn) VALUES (?1, …, ?n)`: the database picks the id.
+    let withoutID: String
+    /// The same with `id` bound last, at `idParameter`.
+    let withID: String
+    let idParameter: Int32
+
+    init(_ table: RunStore.ReservableTable, columns: [String]) {
+        let parameters = (1...columns.count).map { "?\($0)" }
+        self.table = table
+        withoutID = "INSERT INTO \(table.rawValue)(\(columns.joined(separator: ", "))) VALUES (\(parameters.joined(separator: ", ")))"
+        idParameter = Int32(columns.count + 1)
+        withID = "INSERT INTO \(table.rawValue)(\(columns.joined(separator: ", ")), id) VALUES (\(parameters.joined(separator: ", ")), ?\(idParameter))"
     }
+
+    static let run = RowInsert(.run, columns: ["session_id", "cell_id", "kind", "target", "target_node_id", "step", "loss",
+                                              "started_at", "duration_ms", "graph_id", "train_id", "replay_of", "record_policy", "steps"])
+    static let tensor = RowInsert(.tensor, columns: ["shape", "data", "json"])
 }

@@ -196,7 +196,7 @@ extension RunStore {
         if let cached = lastTensors[key], cached.shape == shape, RunStore.sameBits(cached.elements, elements) {
             return cached.tensorID
         }
-        let tensorID = try insertRow(into: .tensor, columns: "shape, data, json", values: "?1, ?2, ?3") { statement in
+        let tensorID = try insertRow(.tensor) { statement in
             try statement.bind(shapeText(shape), at: 1)
             try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
             if deferJSON {

@@ -217,10 +217,7 @@ public final class RunStore {
     public func insertRun(_ record: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) throws -> Int64 {
         try transaction {
             let graphID = try graphID(for: nodeIDs)
-            let runID = try insertRow(into: .run, columns: """
-                session_id, cell_id, kind, target, target_node_id, step, loss, started_at,
-                duration_ms, graph_id, train_id, replay_of, record_policy, steps
-                """, values: "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14") { statement in
+            let runID = try insertRow(.run) { statement in
                 try statement.bind(record.sessionID, at: 1)
                 try statement.bind(record.cellID, at: 2)
                 try statement.bind(record.kind.rawValue, at: 3)

@@ -36,11 +36,15 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? insert + " RETURNING id" : insert
     }
 
+    /// Whether every table has an `owner` column (PostgreSQL's lanes: row-level security lets
+    /// each role write only rows it owns); on SQLite only `session` names its owner.
+    public var rowsCarryOwner: Bool { backend == .postgresql }
+
     /// A condition to append (` AND …`) that keeps the rows this connection may change: on
     /// PostgreSQL, where everyone reads every lane and writes only their own, the rows its role
     /// owns; every row of a SQLite file.
     public var andOwnRows: String {
-        backend == .postgresql ? " AND owner = current_user" : ""
+        rowsCarryOwner ? " AND owner = current_user" : ""
     }
 
     /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;

@@ -46,6 +46,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         self.wasSentAhead = wasSentAhead
     }
 
+    /// The lanes refused a row: row-level security (42501) or a foreign key that includes the
+    /// owner (23503 on a `…_same_owner` constraint), i.e. a row for someone else's session.
+    public var isLaneRefusal: Bool {
+        sqlState == "42501" || (sqlState == "23503" && "\(message) \(detail ?? "")".contains("_same_owner"))
+    }
+
     static func client(_ message: String, sql: String? = nil) -> PostgresError {
         PostgresError(kind: .client, message: message, sql: sql)
     }
