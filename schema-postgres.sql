@@ -3,11 +3,13 @@
 -- This is schema.sql's twin for PostgreSQL; read that file first. It has the same sections
 -- (`-- @version N: name`; version 1 is everything before the first such line), each taking a
 -- version N-1 database to N in its own transaction, and a section is appended, never edited.
--- Section N here does what section N of schema.sql does, in PostgreSQL's words, so the two
--- files always end at the same version. The version lives in the table `gradbook_schema`
--- (one row), which the migrator (Sources/GradStore/Postgres/PostgresMigrator.swift) creates and
--- updates under an advisory lock; `gradbook db init` (PostgresAdministration.swift) runs the
--- migrations and grants the group role its privileges.
+-- Sections 1-5 do what the same sections of schema.sql do, in PostgreSQL's words. Section 6
+-- is the server's own (how training steps are stored and their references checked, for speed
+-- over the wire; the public views do not change); a later change to schema.sql comes here as
+-- the next section, the server's version then one ahead. The version lives in the table
+-- `gradbook_schema` (one row), which the migrator (Sources/GradStore/Postgres/PostgresMigrator.swift)
+-- creates and updates under an advisory lock; `gradbook db init` (PostgresAdministration.swift)
+-- runs the migrations and grants the group role its privileges.
 --
 -- Same tables, same columns, same public views
 --   * Internal tables and their columns have SQLite's names, so the store's SQL, written once
@@ -44,7 +46,9 @@
 --     to someone else's session, a value or checkpoint to someone else's run, a member to someone
 --     else's graph ("violates foreign key constraint cell_session_same_owner"). References that
 --     cite rather than contain (a replay's replay_of, graph_id, target_node_id and value.node_id
---     name the original's rows, which may be another user's) are plain foreign keys.
+--     name the original's rows, which may be another user's) are plain foreign keys. From
+--     version 6, the references of run and value rows (the rows of every training step) are
+--     checked by triggers once per statement instead, with the same names and errors.
 --   * The group role (`gradbook db init --group NAME`, default `gradbook`) holds SELECT on every
 --     table and view, INSERT, UPDATE of the columns gradbook updates only (session.ended_at;
 --     cell.status, error, outputs, duration_ms; run.duration_ms; tensor.json) and USAGE on the
@@ -406,3 +410,318 @@ CREATE UNIQUE INDEX session_by_uid ON session(uid);
 CREATE OR REPLACE VIEW sessions AS
 SELECT id AS session_id, kind, notebook, started_at, ended_at, uid AS session_uid, owner
 FROM session;
+
+-- @version 6: training steps written as few rows, checked once per statement
+-- A training step between checkpoints stores, under the default policy, a run row and a summary
+-- of each param (min, max, mean, L2 of its value and gradient). Written as they are on SQLite,
+-- one value row per param, they cost the server more per step than the training loop spends
+-- (measured: on a two-core machine the loop then waits for the server). Here a step's
+-- summaries travel in its run row, as arrays with an element (or a row of elements) per param:
+-- summary_node_ids, summary_shapes, summary_sizes (numel, grad_storage) and summary_stats
+-- (value min, max, mean, L2, grad min, max, mean, L2). These columns are internal, not
+-- SQLite's: the internal view `value_rows` shows `value` and the summaries unpacked, one row
+-- per run and param, exactly as `value` would hold them, and everything that reads values (the
+-- public views, the store, `gradbook copy`) reads `value_rows`. Other values (scalars, full
+-- tensors, checkpoints, runs outside training) stay rows of `value`.
+--
+-- A group of steps goes to the server as one INSERT of its runs, summaries included, and one of
+-- its other values (RunStore+Groups). As foreign keys, the references of those rows cost the
+-- server a query per row and key (5 for a run, 2 for a value: about three quarters of its time
+-- for a step, measured). Here the same references are checked
+-- by triggers once per statement, each key looked up once per distinct value in the statement's
+-- rows. What they promise is what the foreign keys promised: a row whose reference points
+-- nowhere (or at another owner's row, for the `…_same_owner` references) is refused with
+-- SQLSTATE 23503 and the constraint's name (so lanes and error messages are unchanged), and a
+-- referenced row cannot be deleted, re-keyed or truncated away while rows refer to it. Unlike a
+-- foreign key, the check takes no lock on the referenced row: a row deleted by another
+-- transaction between the check and the commit would leave the reference dangling. Only a
+-- table's owner (the administrator) can delete, re-key or truncate history rows; the group
+-- role has no such privilege, so for members nothing changes.
+--
+-- The functions name tables unqualified, so they run with this schema first on their search
+-- path and pg_temp last: a member's temporary table called `run` must not stand in for ours.
+SELECT set_config('search_path', format('%I, pg_temp', current_schema()), true);
+
+-- Float64 bytes hardly compress: PostgreSQL's attempt at compressing every tensor of a
+-- checkpoint that passes its 2 kB threshold (256 elements) cost more than writing it, and
+-- storing it in the TOAST table as much again. Rows up to a page stay in place, uncompressed.
+ALTER TABLE tensor ALTER COLUMN data SET STORAGE EXTERNAL, SET (toast_tuple_target = 8160);
+ALTER TABLE optimizer_state ALTER COLUMN data SET STORAGE EXTERNAL, SET (toast_tuple_target = 8160);
+
+ALTER TABLE run
+    DROP CONSTRAINT run_session_same_owner,
+    DROP CONSTRAINT run_cell_same_owner,
+    DROP CONSTRAINT run_train_same_owner,
+    DROP CONSTRAINT run_target_node_id_fkey,
+    DROP CONSTRAINT run_graph_id_fkey;
+ALTER TABLE value
+    DROP CONSTRAINT value_run_same_owner,
+    DROP CONSTRAINT value_node_id_fkey;
+
+ALTER TABLE run
+    ADD COLUMN summary_node_ids bigint[],
+    ADD COLUMN summary_shapes text[],
+    ADD COLUMN summary_sizes bigint[],
+    ADD COLUMN summary_stats double precision[],
+    -- All four or none; one element (summary_sizes: a row of 2, summary_stats: a row of 8) per
+    -- param; grad_storage (summary_sizes[i][2]) is 1, or NULL for a param without a gradient.
+    ADD CONSTRAINT run_summaries CHECK (
+        (summary_node_ids IS NULL AND summary_shapes IS NULL AND summary_sizes IS NULL AND summary_stats IS NULL)
+        OR (array_ndims(summary_node_ids) = 1 AND cardinality(summary_node_ids) > 0
+            AND array_ndims(summary_shapes) = 1 AND cardinality(summary_shapes) = cardinality(summary_node_ids)
+            AND array_ndims(summary_sizes) = 2 AND array_length(summary_sizes, 1) = cardinality(summary_node_ids)
+            AND array_length(summary_sizes, 2) = 2
+            AND coalesce(1 = ALL (summary_sizes[:][2:2]), true)
+            AND array_ndims(summary_stats) = 2 AND array_length(summary_stats, 1) = cardinality(summary_node_ids)
+            AND array_length(summary_stats, 2) = 8));
+
+-- Rows of `value` and the summaries of run rows, one row per run and node either way, with
+-- `value`'s columns (what a summary row of `value` holds: value_storage 1, no scalar, JSON or
+-- tensor). Not public: the public views are the query surface, as on SQLite.
+CREATE VIEW value_rows AS
+SELECT run_id, node_id, shape, numel, value_storage, grad_storage, value, value_json, value_tensor_id,
+       value_min, value_max, value_mean, value_l2, grad, grad_json, grad_tensor_id,
+       grad_min, grad_max, grad_mean, grad_l2, owner
+FROM value
+UNION ALL
+SELECT r.id, r.summary_node_ids[i], r.summary_shapes[i], r.summary_sizes[i][1], 1::bigint, r.summary_sizes[i][2],
+       NULL::double precision, NULL::text, NULL::bigint,
+       r.summary_stats[i][1], r.summary_stats[i][2], r.summary_stats[i][3], r.summary_stats[i][4],
+       NULL::double precision, NULL::text, NULL::bigint,
+       r.summary_stats[i][5], r.summary_stats[i][6], r.summary_stats[i][7], r.summary_stats[i][8], r.owner
+FROM run AS r
+CROSS JOIN LATERAL generate_subscripts(r.summary_node_ids, 1) AS i;
+
+CREATE OR REPLACE VIEW run_values AS
+SELECT v.run_id, v.node_id, n.name, v.shape, v.value, v.grad,
+       COALESCE(v.value_json, vt.json) AS value_json,
+       COALESCE(v.grad_json, gt.json) AS grad_json,
+       CASE v.value_storage WHEN 2 THEN 'full' WHEN 1 THEN 'summary' END AS value_stored,
+       CASE v.grad_storage WHEN 2 THEN 'full' WHEN 1 THEN 'summary' END AS grad_stored,
+       v.numel,
+       v.value_min, v.value_max, v.value_mean, v.value_l2,
+       v.grad_min, v.grad_max, v.grad_mean, v.grad_l2
+FROM value_rows AS v
+JOIN node AS n ON n.id = v.node_id
+LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
+LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id;
+
+CREATE OR REPLACE VIEW param_history AS
+SELECT r.id AS run_id, r.step, n.name, v.value, v.grad,
+       COALESCE(v.grad_l2, abs(v.grad)) AS grad_norm,
+       COALESCE(v.value_l2, abs(v.value)) AS value_norm,
+       r.kind, r.train_id, r.loss, v.node_id, v.shape,
+       COALESCE(v.value_json, vt.json) AS value_json,
+       COALESCE(v.grad_json, gt.json) AS grad_json,
+       COALESCE(v.value_mean, v.value) AS value_mean,
+       COALESCE(v.grad_mean, v.grad) AS grad_mean,
+       COALESCE(CASE WHEN v.grad_min IS NOT NULL AND v.grad_max IS NOT NULL
+                     THEN greatest(abs(v.grad_min), abs(v.grad_max)) END,
+                abs(v.grad)) AS grad_max_abs
+FROM value_rows AS v
+JOIN node AS n ON n.id = v.node_id
+JOIN run AS r ON r.id = v.run_id
+LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
+LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id
+WHERE n.is_param = 1;
+
+-- Raises what PostgreSQL raises for a foreign key whose key is not present.
+CREATE FUNCTION gradbook_reference_missing(child text, reference text, columns text, key text, parent text)
+RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    RAISE foreign_key_violation USING
+        MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', child, reference),
+        DETAIL = format('Key (%s)=(%s) is not present in table "%s".', columns, key, parent),
+        TABLE = child, CONSTRAINT = reference;
+END
+$$;
+
+-- Each check is one query (one executor start-up per statement checked, which is most of its
+-- cost): a branch per reference over the distinct keys of the statement's rows, the first key
+-- missing if any. Keys are looked up one by one through the referenced table's index (LATERAL
+-- ... LIMIT 1): as a join, the planner, which cannot tell how many rows a transition table
+-- holds, may hash the whole referenced table, a cost that grows with the history.
+CREATE FUNCTION run_references_present() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    missing record;
+BEGIN
+    SELECT * INTO missing FROM (
+        SELECT 'run_session_same_owner' AS reference, 'session_id, owner' AS columns, n.session_id || ', ' || n.owner AS key, 'session' AS parent
+        FROM (SELECT DISTINCT session_id, owner FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM session AS p WHERE p.id = n.session_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_cell_same_owner', 'cell_id, owner', n.cell_id || ', ' || n.owner, 'cell'
+        FROM (SELECT DISTINCT cell_id, owner FROM new_rows WHERE cell_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM cell AS p WHERE p.id = n.cell_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_train_same_owner', 'train_id, owner', n.train_id || ', ' || n.owner, 'train'
+        FROM (SELECT DISTINCT train_id, owner FROM new_rows WHERE train_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM train AS p WHERE p.id = n.train_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_target_node_id_fkey', 'target_node_id', n.target_node_id::text, 'node'
+        FROM (SELECT DISTINCT target_node_id FROM new_rows WHERE target_node_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.target_node_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_graph_id_fkey', 'graph_id', n.graph_id::text, 'graph'
+        FROM (SELECT DISTINCT graph_id FROM new_rows WHERE graph_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM graph AS p WHERE p.id = n.graph_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_summary_node_ids_fkey', 'summary_node_ids[]', coalesce(n.node_id::text, 'NULL'), 'node'
+        FROM (SELECT DISTINCT unnest(summary_node_ids) AS node_id FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.node_id LIMIT 1) AS found ON true
+        WHERE n.node_id IS NULL OR found.present IS NULL
+    ) AS checks LIMIT 1;
+    IF FOUND THEN
+        PERFORM gradbook_reference_missing('run', missing.reference, missing.columns, missing.key, missing.parent);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION value_references_present() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    missing record;
+BEGIN
+    SELECT * INTO missing FROM (
+        SELECT 'value_run_same_owner' AS reference, 'run_id, owner' AS columns, n.run_id || ', ' || n.owner AS key, 'run' AS parent
+        FROM (SELECT DISTINCT run_id, owner FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM run AS p WHERE p.id = n.run_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'value_node_id_fkey', 'node_id', n.node_id::text, 'node'
+        FROM (SELECT DISTINCT node_id FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.node_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+    ) AS checks LIMIT 1;
+    IF FOUND THEN
+        PERFORM gradbook_reference_missing('value', missing.reference, missing.columns, missing.key, missing.parent);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A trigger with transition tables fires for one kind of event, hence one per event.
+CREATE TRIGGER run_references_inserted AFTER INSERT ON run
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION run_references_present();
+CREATE TRIGGER run_references_updated AFTER UPDATE ON run
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION run_references_present();
+CREATE TRIGGER value_references_inserted AFTER INSERT ON value
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION value_references_present();
+CREATE TRIGGER value_references_updated AFTER UPDATE ON value
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION value_references_present();
+
+-- The referenced side, for one reference: TG_ARGV is (referencing table, its columns, the
+-- referenced columns, the reference's name[, 'array'] when the referencing column is an array
+-- of keys), columns as comma-separated lists in the same order. After a DELETE or UPDATE, a removed key that rows still refer to is refused; after a
+-- TRUNCATE (which names every table it empties at once) any row left that refers at all is.
+-- Administrators do these rarely, so the queries are built per call.
+CREATE FUNCTION gradbook_referenced_rows_kept() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    child text := TG_ARGV[0];
+    child_columns text[] := string_to_array(TG_ARGV[1], ', ');
+    parent_columns text[] := string_to_array(TG_ARGV[2], ', ');
+    reference text := TG_ARGV[3];
+    referenced_by text;
+    still_present text;
+    not_null text;
+    removed text;
+    any_removed boolean;
+    key text;
+BEGIN
+    SELECT string_agg(format(CASE WHEN TG_NARGS > 4 AND TG_ARGV[4] = 'array' THEN 'o.%2$I = ANY (c.%1$I)' ELSE 'c.%1$I = o.%2$I' END,
+                             child_columns[i], parent_columns[i]), ' AND '),
+           string_agg(format('p.%I = o.%I', parent_columns[i], parent_columns[i]), ' AND '),
+           string_agg(format('c.%I IS NOT NULL', child_columns[i]), ' AND ')
+    INTO referenced_by, still_present, not_null
+    FROM generate_subscripts(child_columns, 1) AS i;
+    IF TG_OP = 'TRUNCATE' THEN
+        EXECUTE format('SELECT concat_ws('', '', %s) FROM %I AS c WHERE %s LIMIT 1',
+                       (SELECT string_agg(format('c.%I', column_name), ', ') FROM unnest(child_columns) AS column_name),
+                       child, not_null) INTO key;
+    ELSE
+        -- The statement's old keys still present (an UPDATE that left them alone: a cell's
+        -- status, a session's end) are looked up one by one; only a removed key is searched for
+        -- in the referencing table, which may have no index on the reference.
+        removed := format('FROM old_rows AS o LEFT JOIN LATERAL (SELECT true AS present FROM %I AS p WHERE %s LIMIT 1) AS kept ON true '
+                          'WHERE kept.present IS NULL', TG_TABLE_NAME, still_present);
+        EXECUTE 'SELECT EXISTS (SELECT 1 ' || removed || ')' INTO any_removed;
+        IF any_removed THEN
+            EXECUTE format('SELECT concat_ws('', '', %s) %s AND EXISTS (SELECT 1 FROM %I AS c WHERE %s) LIMIT 1',
+                           (SELECT string_agg(format('o.%I', column_name), ', ') FROM unnest(parent_columns) AS column_name),
+                           removed, child, referenced_by) INTO key;
+        END IF;
+    END IF;
+    IF key IS NOT NULL THEN
+        RAISE foreign_key_violation USING
+            MESSAGE = format('%s on table "%s" violates foreign key constraint "%s" on table "%s"',
+                             CASE TG_OP WHEN 'TRUNCATE' THEN 'truncate' ELSE 'update or delete' END, TG_TABLE_NAME, reference, child),
+            DETAIL = format('Key (%s)=(%s) is still referenced from table "%s".', TG_ARGV[2], key, child),
+            TABLE = TG_TABLE_NAME, CONSTRAINT = reference;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER run_session_same_owner_deleted AFTER DELETE ON session REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'session_id, owner', 'id, owner', 'run_session_same_owner');
+CREATE TRIGGER run_session_same_owner_updated AFTER UPDATE ON session REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'session_id, owner', 'id, owner', 'run_session_same_owner');
+CREATE TRIGGER run_session_same_owner_truncated AFTER TRUNCATE ON session
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'session_id, owner', 'id, owner', 'run_session_same_owner');
+
+CREATE TRIGGER run_cell_same_owner_deleted AFTER DELETE ON cell REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'cell_id, owner', 'id, owner', 'run_cell_same_owner');
+CREATE TRIGGER run_cell_same_owner_updated AFTER UPDATE ON cell REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'cell_id, owner', 'id, owner', 'run_cell_same_owner');
+CREATE TRIGGER run_cell_same_owner_truncated AFTER TRUNCATE ON cell
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'cell_id, owner', 'id, owner', 'run_cell_same_owner');
+
+CREATE TRIGGER run_train_same_owner_deleted AFTER DELETE ON train REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'train_id, owner', 'id, owner', 'run_train_same_owner');
+CREATE TRIGGER run_train_same_owner_updated AFTER UPDATE ON train REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'train_id, owner', 'id, owner', 'run_train_same_owner');
+CREATE TRIGGER run_train_same_owner_truncated AFTER TRUNCATE ON train
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'train_id, owner', 'id, owner', 'run_train_same_owner');
+
+CREATE TRIGGER run_target_node_id_fkey_deleted AFTER DELETE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'target_node_id', 'id', 'run_target_node_id_fkey');
+CREATE TRIGGER run_target_node_id_fkey_updated AFTER UPDATE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'target_node_id', 'id', 'run_target_node_id_fkey');
+CREATE TRIGGER run_target_node_id_fkey_truncated AFTER TRUNCATE ON node
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'target_node_id', 'id', 'run_target_node_id_fkey');
+
+CREATE TRIGGER run_graph_id_fkey_deleted AFTER DELETE ON graph REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'graph_id', 'id', 'run_graph_id_fkey');
+CREATE TRIGGER run_graph_id_fkey_updated AFTER UPDATE ON graph REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'graph_id', 'id', 'run_graph_id_fkey');
+CREATE TRIGGER run_graph_id_fkey_truncated AFTER TRUNCATE ON graph
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'graph_id', 'id', 'run_graph_id_fkey');
+
+CREATE TRIGGER value_run_same_owner_deleted AFTER DELETE ON run REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'run_id, owner', 'id, owner', 'value_run_same_owner');
+CREATE TRIGGER value_run_same_owner_updated AFTER UPDATE ON run REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'run_id, owner', 'id, owner', 'value_run_same_owner');
+CREATE TRIGGER value_run_same_owner_truncated AFTER TRUNCATE ON run
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'run_id, owner', 'id, owner', 'value_run_same_owner');
+
+CREATE TRIGGER value_node_id_fkey_deleted AFTER DELETE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'node_id', 'id', 'value_node_id_fkey');
+CREATE TRIGGER value_node_id_fkey_updated AFTER UPDATE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'node_id', 'id', 'value_node_id_fkey');
+CREATE TRIGGER value_node_id_fkey_truncated AFTER TRUNCATE ON node
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'node_id', 'id', 'value_node_id_fkey');
+
+CREATE TRIGGER run_summary_node_ids_fkey_deleted AFTER DELETE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_node_ids', 'id', 'run_summary_node_ids_fkey', 'array');
+CREATE TRIGGER run_summary_node_ids_fkey_updated AFTER UPDATE ON node REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_node_ids', 'id', 'run_summary_node_ids_fkey', 'array');
+CREATE TRIGGER run_summary_node_ids_fkey_truncated AFTER TRUNCATE ON node
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_node_ids', 'id', 'run_summary_node_ids_fkey', 'array');

@@ -43,7 +43,7 @@ extension HistoryCopy {
         for table in [HistoryTable.session, .cell, .node, .train] {
             var rows: [(row: [SQLValue], member: SourceSession)] = []
             for member in members {
-                rows += try source.statement(HistoryCopy.select(table)).rows([.integer(member.id)]).map { ($0, member) }
+                rows += try source.statement(HistoryCopy.select(table, from: source.dialect)).rows([.integer(member.id)]).map { ($0, member) }
             }
             try insertKeyed(table, rows, mapping: mapping)
         }
@@ -51,7 +51,7 @@ extension HistoryCopy {
         // Every run of the group in source order: a replay comes after the run it repeats.
         var runs: [(row: [SQLValue], member: SourceSession)] = []
         for member in members {
-            runs += try source.statement(HistoryCopy.select(.run)).rows([.integer(member.id)]).map { ($0, member) }
+            runs += try source.statement(HistoryCopy.select(.run, from: source.dialect)).rows([.integer(member.id)]).map { ($0, member) }
         }
         runs.sort { ($0.row.first?.integerValue ?? 0) < ($1.row.first?.integerValue ?? 0) }
         try insertKeyed(.run, runs, mapping: mapping)
@@ -73,7 +73,7 @@ extension HistoryCopy {
     private func copyRowsOfRuns(_ member: SourceSession, from first: Int64, to last: Int64, mapping: GroupMapping) throws -> Int {
         let arguments: [SQLValue] = [.integer(member.id), .integer(first), .integer(last)]
         let owner = owner(of: member)
-        let values = try source.statement(HistoryCopy.select(.value, chunked: true)).rows(arguments)
+        let values = try source.statement(HistoryCopy.select(.value, from: source.dialect, chunked: true)).rows(arguments)
         let tensorIDs = try source.statement("SELECT t.id FROM tensor AS t WHERE \(HistoryCopy.condition(.tensor, chunked: true)) ORDER BY t.id")
             .rows(arguments).compactMap { $0.first?.integerValue }
         let selectTensor = "SELECT \(HistoryTable.tensor.selectedColumns.joined(separator: ", ")) FROM tensor WHERE id = ?1"
@@ -98,7 +98,7 @@ extension HistoryCopy {
         try writer(for: .value).flush()
         // Checkpoints before their optimizer state, which refers to them.
         for table in [HistoryTable.checkpoint, .optimizerState] {
-            for row in try source.statement(HistoryCopy.select(table, chunked: true)).rows(arguments) {
+            for row in try source.statement(HistoryCopy.select(table, from: source.dialect, chunked: true)).rows(arguments) {
                 try appendKeyless(table, row, owner: owner, mapping: mapping)
             }
             try writer(for: table).flush()
@@ -117,12 +117,12 @@ extension HistoryCopy {
         var seen = Set<Int64>()
         for member in members {
             var nodes: [Int64: [Int64]] = [:]
-            for row in try source.statement(HistoryCopy.select(.graphNode)).rows([.integer(member.id)]) {
+            for row in try source.statement(HistoryCopy.select(.graphNode, from: source.dialect)).rows([.integer(member.id)]) {
                 guard let graphID = row[0].integerValue,
                       let nodeID = try mapReference(row[1], column: "node_id", of: .graphNode, mapping: mapping).integerValue else { continue }
                 nodes[graphID, default: []].append(nodeID)
             }
-            for row in try source.statement(HistoryCopy.select(.graph)).rows([.integer(member.id)]) {
+            for row in try source.statement(HistoryCopy.select(.graph, from: source.dialect)).rows([.integer(member.id)]) {
                 guard let graphID = row[0].integerValue, seen.insert(graphID).inserted else { continue }
                 let nodeIDs = RunStore.removingAdjacentDuplicates((nodes[graphID] ?? []).sorted())
                 graphs.append((graphID, nodeIDs, owner(of: member)))

@@ -256,10 +256,10 @@ public final class HistoryCopy {
         }
     }
 
-    static func select(_ table: HistoryTable, chunked: Bool = false) -> String {
+    static func select(_ table: HistoryTable, from dialect: SQLDialect, chunked: Bool = false) -> String {
         let columns = table.selectedColumns.map { "t.\($0)" }.joined(separator: ", ")
         let order = table.order.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
-        return "SELECT \(columns) FROM \(table.name) AS t WHERE \(condition(table.rows, chunked: chunked)) ORDER BY \(order)"
+        return "SELECT \(columns) FROM \(dialect.rowsOf(table.name)) AS t WHERE \(condition(table.rows, chunked: chunked)) ORDER BY \(order)"
     }
 
     // MARK: errors

@@ -6,28 +6,33 @@ extension RunStore {
     /// Marks run `runID` (a training step whose value rows hold every param in full) as a
     /// checkpoint and stores its optimizer state. Atomic; call it in the run's transaction.
     public func insertCheckpoint(runID: Int64, _ record: CheckpointRecord) throws {
+        try transaction { try insertCheckpointRows(runID: runID, record) }
+    }
+
+    /// `insertCheckpoint` for a caller in a transaction that it rolls back if this throws (the
+    /// training writer): a savepoint of its own would cost the server a subtransaction.
+    func insertCheckpointRows(runID: Int64, _ record: CheckpointRecord) throws {
+        precondition(connection.isInTransaction, "insertCheckpointRows outside a transaction")
         guard record.optimizerSteps >= 0 else {
             throw StoreError.invalidRecord("checkpoint of run \(runID): \(record.optimizerSteps) optimizer steps")
         }
-        try transaction {
-            let checkpoint = try connection.statement("INSERT INTO checkpoint(run_id, optimizer_steps) VALUES (?1, ?2)")
-            try checkpoint.execute([.integer(runID), .integer(Int64(record.optimizerSteps))])
-            let buffer = try connection.statement(
-                "INSERT INTO optimizer_state(run_id, node_id, slot, shape, data) VALUES (?1, ?2, ?3, ?4, ?5)")
-            for item in record.buffers {
-                guard let count = TensorJSON.elementCount(of: item.shape), count == item.elements.count else {
-                    throw StoreError.invalidRecord("checkpoint of run \(runID): \(item.slot) of node \(item.nodeID) has \(item.elements.count) elements for shape \(item.shape)")
-                }
-                buffer.reset()
-                try buffer.bind(runID, at: 1)
-                try buffer.bind(item.nodeID, at: 2)
-                try buffer.bind(item.slot, at: 3)
-                try buffer.bind(shapeText(item.shape), at: 4)
-                try Float64Bytes.withLittleEndianBytes(of: item.elements) { try buffer.bind(blob: $0, at: 5) }
-                try buffer.write()
+        let checkpoint = try connection.statement("INSERT INTO checkpoint(run_id, optimizer_steps) VALUES (?1, ?2)")
+        try checkpoint.execute([.integer(runID), .integer(Int64(record.optimizerSteps))])
+        let buffer = try connection.statement(
+            "INSERT INTO optimizer_state(run_id, node_id, slot, shape, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+        for item in record.buffers {
+            guard let count = TensorJSON.elementCount(of: item.shape), count == item.elements.count else {
+                throw StoreError.invalidRecord("checkpoint of run \(runID): \(item.slot) of node \(item.nodeID) has \(item.elements.count) elements for shape \(item.shape)")
             }
             buffer.reset()
+            try buffer.bind(runID, at: 1)
+            try buffer.bind(item.nodeID, at: 2)
+            try buffer.bind(item.slot, at: 3)
+            try buffer.bind(shapeText(item.shape), at: 4)
+            try Float64Bytes.withLittleEndianBytes(of: item.elements) { try buffer.bind(blob: $0, at: 5) }
+            try buffer.write()
         }
+        buffer.reset()
     }
 
     /// The checkpoint stored with run `runID`, if it is one.

@@ -176,7 +176,7 @@ extension RunStore {
             SELECT v.node_id, n.name, v.shape, v.numel, v.value_storage, v.grad_storage,
                    v.value, v.value_json, vt.data, v.value_min, v.value_max, v.value_mean, v.value_l2,
                    v.grad, v.grad_json, gt.data, v.grad_min, v.grad_max, v.grad_mean, v.grad_l2
-            FROM value AS v
+            FROM \(connection.dialect.rowsOf("value")) AS v
             JOIN node AS n ON n.id = v.node_id
             LEFT JOIN tensor AS vt ON vt.id = v.value_tensor_id
             LEFT JOIN tensor AS gt ON gt.id = v.grad_tensor_id

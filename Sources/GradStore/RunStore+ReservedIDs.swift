@@ -10,6 +10,7 @@
 /// leaves one in a sequence.
 extension RunStore {
     public enum ReservableTable: String, Sendable {
+        case train
         case run
         case tensor
     }
@@ -17,9 +18,21 @@ extension RunStore {
     /// Takes `count` ids of `table` for the inserts that follow (nothing on SQLite, or for a
     /// count of 0).
     public func reserveIDs(_ count: Int, for table: ReservableTable) throws {
-        guard count > 0, let query = connection.dialect.reserveIDsQuery(table: table.rawValue) else { return }
-        let ids = try connection.statement(query).rows([.integer(Int64(count))]).compactMap { $0.first?.integerValue }
-        reservedIDs[table, default: []].append(contentsOf: ids)
+        try reserveIDs([(table, count)])
+    }
+
+    /// Takes ids of several tables in one query (one round trip to a server).
+    public func reserveIDs(_ counts: [(table: ReservableTable, count: Int)]) throws {
+        let wanted = counts.filter { $0.count > 0 }
+        guard !wanted.isEmpty, let query = connection.dialect.reserveIDsQuery(tables: wanted.map(\.table.rawValue)) else { return }
+        let rows = try connection.statement(query).rows(wanted.map { .integer(Int64($0.count)) })
+        for row in rows {
+            guard row.count == 2, let index = row[0].integerValue, let id = row[1].integerValue,
+                  let slot = Int(exactly: index), wanted.indices.contains(slot) else {
+                throw StoreError.invalidRecord("the server answered the id reservation with an unexpected row")
+            }
+            reservedIDs[wanted[slot].table, default: []].append(id)
+        }
     }
 
     /// The next reserved id of `table`, if any is left.
@@ -66,4 +79,6 @@ struct RowInsert: Sendable {
     static let run = RowInsert(.run, columns: ["session_id", "cell_id", "kind", "target", "target_node_id", "step", "loss",
                                               "started_at", "duration_ms", "graph_id", "train_id", "replay_of", "record_policy", "steps"])
     static let tensor = RowInsert(.tensor, columns: ["shape", "data", "json"])
+    static let train = RowInsert(.train, columns: ["session_id", "cell_id", "target", "optimizer", "steps", "started_at",
+                                                  "checkpoint_every"])
 }

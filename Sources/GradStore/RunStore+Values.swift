@@ -6,6 +6,16 @@ struct TensorCacheKey: Hashable {
     var isGrad: Bool
 }
 
+/// One tensor's columns of a value row (value_storage or grad_storage, then the seven
+/// `value…` or `grad…` columns).
+struct TensorColumns {
+    var storage: Int64?
+    var scalar: Double?
+    var scalarJSON: String?
+    var tensorID: Int64?
+    var summary: TensorSummary?
+}
+
 struct CachedTensor {
     var tensorID: Int64
     var shape: [Int]
@@ -151,11 +161,22 @@ extension RunStore {
     private func bindTensor(_ data: TensorData?, of record: ValueRecord, numel: Int, isGrad: Bool,
                             firstColumn column: Int32, storageColumn: Int32, deferJSON: Bool,
                             statement: any SQLStatement) throws {
-        var scalar: Double?
-        var scalarJSON: String?
-        var tensorID: Int64?
-        var summary: TensorSummary?
-        var storage: Int64?
+        let columns = try tensorColumns(data, of: record, numel: numel, isGrad: isGrad, deferJSON: deferJSON)
+        try statement.bind(columns.storage, at: storageColumn)
+        try statement.bind(columns.scalar, at: column)
+        try statement.bind(columns.scalarJSON, at: column + 1)
+        try statement.bind(columns.tensorID, at: column + 2)
+        try statement.bind(columns.summary?.min, at: column + 3)
+        try statement.bind(columns.summary?.max, at: column + 4)
+        try statement.bind(columns.summary?.mean, at: column + 5)
+        try statement.bind(columns.summary?.l2, at: column + 6)
+    }
+
+    /// What one of a value row's two tensors stores: a full tensor goes to its tensor row
+    /// (stored now, or an identical one reused) and leaves its id.
+    func tensorColumns(_ data: TensorData?, of record: ValueRecord, numel: Int, isGrad: Bool,
+                       deferJSON: Bool) throws -> TensorColumns {
+        var columns = TensorColumns()
         switch data {
         case nil:
             break
@@ -163,31 +184,24 @@ extension RunStore {
             guard given.numel == numel else {
                 throw StoreError.invalidRecord("node \(record.nodeID): summary of \(given.numel) elements for shape \(record.shape)")
             }
-            summary = given
-            storage = 1
+            columns.summary = given
+            columns.storage = 1
         case .full(let elements)?:
             guard elements.count == numel else {
                 throw StoreError.invalidRecord("node \(record.nodeID): shape \(record.shape) needs \(numel) elements, got \(elements.count)")
             }
-            storage = 2
+            columns.storage = 2
             if record.shape.isEmpty {
-                scalar = elements[0]
-                scalarJSON = NumberText.json(elements[0])
+                columns.scalar = elements[0]
+                columns.scalarJSON = NumberText.json(elements[0])
             } else {
-                tensorID = try storeTensor(elements, shape: record.shape,
-                                           key: TensorCacheKey(nodeID: record.nodeID, isGrad: isGrad),
-                                           deferJSON: deferJSON)
-                summary = TensorSummary(summarizing: elements)
+                columns.tensorID = try storeTensor(elements, shape: record.shape,
+                                                   key: TensorCacheKey(nodeID: record.nodeID, isGrad: isGrad),
+                                                   deferJSON: deferJSON)
+                columns.summary = TensorSummary(summarizing: elements)
             }
         }
-        try statement.bind(storage, at: storageColumn)
-        try statement.bind(scalar, at: column)
-        try statement.bind(scalarJSON, at: column + 1)
-        try statement.bind(tensorID, at: column + 2)
-        try statement.bind(summary?.min, at: column + 3)
-        try statement.bind(summary?.max, at: column + 4)
-        try statement.bind(summary?.mean, at: column + 5)
-        try statement.bind(summary?.l2, at: column + 6)
+        return columns
     }
 
     /// Stores a full tensor (bytes and JSON) or reuses the row of an identical one this node
@@ -196,18 +210,30 @@ extension RunStore {
         if let cached = lastTensors[key], cached.shape == shape, RunStore.sameBits(cached.elements, elements) {
             return cached.tensorID
         }
+        if tensorBatch != nil, let tensorID = takeReservedID(.tensor) {
+            tensorBatch?.append(tensorID)
+            try tensorBatch?.append(shapeText(shape))
+            Float64Bytes.withLittleEndianBytes(of: elements) { tensorBatch?.append(bytes: $0) }
+            try tensorBatch?.append(try tensorJSON(shape: shape, elements: elements, deferJSON: deferJSON))
+            remember(tensorID, elements: elements, shape: shape, key: key)
+            return tensorID
+        }
         let tensorID = try insertRow(.tensor) { statement in
             try statement.bind(shapeText(shape), at: 1)
             try Float64Bytes.withLittleEndianBytes(of: elements) { try statement.bind(blob: $0, at: 2) }
-            if deferJSON {
-                try statement.bindNull(at: 3)
-                hasDeferredJSON = true
-            } else {
-                try statement.bind(try TensorJSON.encode(shape: shape, elements: elements), at: 3)
-            }
+            try statement.bind(try tensorJSON(shape: shape, elements: elements, deferJSON: deferJSON), at: 3)
         }
         remember(tensorID, elements: elements, shape: shape, key: key)
         return tensorID
+    }
+
+    /// A tensor row's JSON, or nil when it is left to `flushDeferredJSON`.
+    private func tensorJSON(shape: [Int], elements: [Double], deferJSON: Bool) throws -> String? {
+        guard !deferJSON else {
+            hasDeferredJSON = true
+            return nil
+        }
+        return try TensorJSON.encode(shape: shape, elements: elements)
     }
 
     private func remember(_ tensorID: Int64, elements: [Double], shape: [Int], key: TensorCacheKey) {

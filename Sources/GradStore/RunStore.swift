@@ -34,6 +34,9 @@ public final class RunStore {
     public var defersTrainingJSON = false
     /// Ids taken ahead from the server (see RunStore+ReservedIDs.swift).
     var reservedIDs: [ReservableTable: ArraySlice<Int64>] = [:]
+    /// While a group of runs is being stored on a server (RunStore+Groups), its new tensor rows
+    /// collect here, to be sent as one statement.
+    var tensorBatch: SQLArrayColumns?
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 
@@ -194,11 +197,15 @@ public final class RunStore {
 
     /// Stores the settings of one train() call; its step runs refer to the returned id.
     public func beginTrain(_ record: TrainRecord) throws -> Int64 {
-        try transaction {
-            let statement = try connection.statement(connection.dialect.insertReturningID("""
-                INSERT INTO train(session_id, cell_id, target, optimizer, steps, started_at, checkpoint_every)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                """))
+        // One statement is all or nothing by itself: inside the caller's transaction (the
+        // training writer's group) a savepoint would only cost two more round trips to a server.
+        try connection.isInTransaction ? insertTrain(record) : transaction { try insertTrain(record) }
+    }
+
+    /// With an id reserved (the training writer reserves one with its first group's), the row
+    /// travels without a round trip.
+    private func insertTrain(_ record: TrainRecord) throws -> Int64 {
+        try insertRow(.train) { statement in
             try statement.bind(record.sessionID, at: 1)
             try statement.bind(record.cellID, at: 2)
             try statement.bind(record.target, at: 3)
@@ -206,7 +213,6 @@ public final class RunStore {
             try statement.bind(Int64(record.steps), at: 5)
             try statement.bind(Timestamp.string(from: record.startedAt), at: 6)
             try statement.bind(record.checkpointEvery.map(Int64.init), at: 7)
-            return try connection.insertReturningID(statement)
         }
     }
 
@@ -215,7 +221,15 @@ public final class RunStore {
     /// - Parameter nodeIDs: every node definition of the run's graph (what replay rebuilds),
     ///   whatever the record policy; order does not matter.
     public func insertRun(_ record: RunRecord, nodeIDs: [Int64], values: [ValueRecord]) throws -> Int64 {
-        try transaction {
+        if connection.dialect.insertsFromArrays {
+            // A server: the run's value rows as one statement (RunStore+Groups), not one each.
+            return try transaction {
+                let ids = try insertRunsInTransaction([NewRun(record: record, nodeIDs: nodeIDs, values: values)]) { _, _ in }
+                guard let runID = ids.first else { throw StoreError.invalidRecord("the run was not stored") }
+                return runID
+            }
+        }
+        return try transaction {
             let graphID = try graphID(for: nodeIDs)
             let runID = try insertRow(.run) { statement in
                 try statement.bind(record.sessionID, at: 1)

@@ -51,7 +51,71 @@ public struct SQLDialect: Sendable, Equatable {
     /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
     public func reserveIDsQuery(table: String) -> String? {
         guard backend == .postgresql else { return nil }
-        return "SELECT nextval(pg_get_serial_sequence('\(table)', 'id')) FROM generate_series(1, ?1)"
+        // The sequence is looked up once (OFFSET 0 keeps the subquery from being merged into the
+        // outer one): per row, pg_get_serial_sequence's catalog search cost 9 times nextval's.
+        return """
+            SELECT nextval(q.sequence) FROM (SELECT pg_get_serial_sequence('\(table)', 'id')::regclass AS sequence OFFSET 0) AS q
+            CROSS JOIN generate_series(1, ?1)
+            """
+    }
+
+    /// One query for fresh ids of several tables: `?1` ids of `tables[0]`, `?2` of
+    /// `tables[1]`, …, as rows (index of the table in `tables`, id), each table's ids in the
+    /// order taken. One round trip to the server however many tables; nil on SQLite.
+    public func reserveIDsQuery(tables: [String]) -> String? {
+        guard backend == .postgresql, !tables.isEmpty else { return nil }
+        // Each sequence is looked up once per query, as in `reserveIDsQuery(table:)`.
+        let sequences = tables.enumerated().map { index, table in
+            "SELECT \(index) AS table_index, pg_get_serial_sequence('\(table)', 'id')::regclass AS sequence, CAST(?\(index + 1) AS integer) AS count"
+        }
+        return """
+            SELECT s.table_index, nextval(s.sequence)
+            FROM (\(sequences.joined(separator: " UNION ALL ")) OFFSET 0) AS s
+            CROSS JOIN LATERAL generate_series(1, s.count) AS g
+            """
+    }
+
+    /// The relation to read `table`'s rows from: the table itself, except `value` on
+    /// PostgreSQL, where training steps' summaries are rows of `value_summary` and the internal
+    /// view `value_rows` shows both as rows of `value` (schema-postgres.sql, version 6).
+    public func rowsOf(_ table: String) -> String {
+        backend == .postgresql && table == "value" ? "value_rows" : table
+    }
+
+    /// Whether many rows go to the server as one statement of arrays (`insertFromArrays`).
+    var insertsFromArrays: Bool { backend == .postgresql }
+
+    /// An INSERT of `table`'s `columns` whose rows come as one array parameter per column
+    /// (`?1` the first column's, and so on; see SQLArrayColumns); nil where the backend has no
+    /// arrays (SQLite), so rows go one statement each.
+    func insertFromArrays(table: String, columns: [(name: String, type: SQLArrayColumns.ColumnType)]) -> String? {
+        guard insertsFromArrays else { return nil }
+        let names = columns.map(\.name).joined(separator: ", ")
+        let arrays = columns.enumerated().map { index, column in "CAST(?\(index + 1) AS \(column.type.rawValue)[])" }
+        return "INSERT INTO \(table)(\(names)) SELECT * FROM unnest(\(arrays.joined(separator: ", ")))"
+    }
+
+    /// PostgreSQL's INSERT of a group's runs with their steps' summaries (schema-postgres.sql,
+    /// version 6): `?1`… are the runs' `columns` as arrays (see `insertFromArrays`), then two
+    /// more per run, the first and last 1-based position of its params in the arrays that
+    /// follow (NULL: no summaries), then the params of all the runs one after the other: node
+    /// ids, shapes, sizes (a row of numel and grad_storage each) and stats (a row of value min,
+    /// max, mean, L2 and grad min, max, mean, L2 each). Each run's row takes its slice of them.
+    /// nil on SQLite, whose summaries are rows of `value` (see `rowsOf`).
+    func insertRunsWithSummaries(columns: [(name: String, type: SQLArrayColumns.ColumnType)]) -> String? {
+        guard insertsFromArrays else { return nil }
+        let count = columns.count
+        let arrays = columns.enumerated().map { index, column in "CAST(?\(index + 1) AS \(column.type.rawValue)[])" }
+            + ["CAST(?\(count + 1) AS integer[])", "CAST(?\(count + 2) AS integer[])"]
+        let slice = "[u.summary_first:u.summary_last]"
+        return """
+            INSERT INTO run(\(columns.map(\.name).joined(separator: ", ")), summary_node_ids, summary_shapes, summary_sizes, summary_stats)
+            SELECT \(columns.map { "u.\($0.name)" }.joined(separator: ", ")),
+                   a.node_ids\(slice), a.shapes\(slice), a.sizes\(slice)[1:2], a.stats\(slice)[1:8]
+            FROM unnest(\(arrays.joined(separator: ", "))) AS u(\((columns.map(\.name) + ["summary_first", "summary_last"]).joined(separator: ", ")))
+            CROSS JOIN (SELECT CAST(?\(count + 3) AS bigint[]) AS node_ids, CAST(?\(count + 4) AS text[]) AS shapes,
+                               CAST(?\(count + 5) AS bigint[]) AS sizes, CAST(?\(count + 6) AS double precision[]) AS stats) AS a
+            """
     }
 
     /// A condition that `column` matches the shell-style pattern (`*`, `?`, `[…]`) bound at
@@ -61,8 +125,8 @@ public struct SQLDialect: Sendable, Equatable {
         backend == .postgresql ? "\(column) ~ ?\(index)" : "\(column) GLOB ?\(index)"
     }
 
-    /// Rows (view name, column name) of every view in the history's schema, by view and in
-    /// column order.
+    /// Rows (view name, column name) of every public view in the history's schema, by view and
+    /// in column order (not PostgreSQL's internal ones, which SQLite does not have).
     public var viewColumnsQuery: String {
         switch backend {
         case .sqlite:
@@ -71,10 +135,12 @@ public struct SQLDialect: Sendable, Equatable {
                 WHERE m.type = 'view' ORDER BY m.name, p.cid
                 """
         case .postgresql:
+            let internalViews = PostgresSchema.internalViews.map { "'\($0)'" }.joined(separator: ", ")
             return """
                 SELECT c.table_name::text, c.column_name::text FROM information_schema.columns AS c
                 JOIN information_schema.views AS v ON v.table_schema = c.table_schema AND v.table_name = c.table_name
-                WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position
+                WHERE c.table_schema = current_schema() AND c.table_name::text NOT IN (\(internalViews))
+                ORDER BY c.table_name, c.ordinal_position
                 """
         }
     }

@@ -47,12 +47,7 @@ public final class TrainingWriter: @unchecked Sendable {
         }
 
         /// The tensors (not scalars) the step holds in full: at most that many tensor rows.
-        var fullTensors: Int {
-            values.reduce(0) { total, record in
-                guard !record.shape.isEmpty else { return total }
-                return total + (record.value.heldValues > 0 ? 1 : 0) + (record.grad.heldValues > 0 ? 1 : 0)
-            }
-        }
+        var fullTensors: Int { RunStore.fullTensorCount(of: values) }
 
         /// The numbers the step holds in full (what it costs to keep it queued).
         var heldValues: Int {
@@ -167,23 +162,19 @@ public final class TrainingWriter: @unchecked Sendable {
     /// Commits `group` in one transaction; if that fails, commits its steps one by one, so the
     /// steps before the one that cannot be written are kept and the error names that one.
     private func write(_ group: [Step]) throws {
-        // One query for the group's ids instead of one answer awaited per step (a server).
-        try store.reserveIDs(group.count, for: .run)
-        try store.reserveIDs(group.reduce(0) { $0 + $1.fullTensors }, for: .tensor)
         if group.count > 1 {
             let trainIDBefore = currentTrainID
             do {
-                let ids = try store.transaction { try group.map(insert) }
-                runIDs.append(contentsOf: ids)
+                runIDs.append(contentsOf: try insert(group[...]))
                 return
             } catch {
                 currentTrainID = trainIDBefore
             }
         }
-        for step in group {
+        for index in group.indices {
             let trainIDBefore = currentTrainID
             do {
-                runIDs.append(try store.transaction { try insert(step) })
+                runIDs.append(contentsOf: try insert(group[index...index]))
             } catch {
                 currentTrainID = trainIDBefore
                 throw error
@@ -191,17 +182,31 @@ public final class TrainingWriter: @unchecked Sendable {
         }
     }
 
-    private func insert(_ step: Step) throws -> Int64 {
-        if let train = step.train {
-            currentTrainID = try store.beginTrain(train)
+    /// Stores `steps` in one transaction (see `RunStore.insertRuns`) and returns their run ids.
+    /// `insertRunsInTransaction`: a failure rolls the whole transaction back here anyway.
+    private func insert(_ steps: ArraySlice<Step>) throws -> [Int64] {
+        try store.transaction {
+            // One query for the group's ids instead of one answer awaited per step (a server),
+            // sent with BEGIN: outside the transaction it would be one more commit to flush.
+            try store.reserveIDs([(.train, steps.filter { $0.train != nil }.count), (.run, steps.count),
+                                  (.tensor, steps.reduce(0) { $0 + $1.fullTensors })])
+            var runs: [RunStore.NewRun] = []
+            runs.reserveCapacity(steps.count)
+            for step in steps {
+                if let train = step.train {
+                    currentTrainID = try store.beginTrain(train)
+                }
+                var run = step.run
+                run.trainID = currentTrainID
+                runs.append(RunStore.NewRun(record: run, nodeIDs: step.nodeIDs, values: step.values))
+            }
+            let checkpoints = steps.map(\.checkpoint)
+            return try store.insertRunsInTransaction(runs) { index, runID in
+                if let checkpoint = checkpoints[index] {
+                    try store.insertCheckpointRows(runID: runID, checkpoint)
+                }
+            }
         }
-        var run = step.run
-        run.trainID = currentTrainID
-        let runID = try store.insertRun(run, nodeIDs: step.nodeIDs, values: step.values)
-        if let checkpoint = step.checkpoint {
-            try store.insertCheckpoint(runID: runID, checkpoint)
-        }
-        return runID
     }
 }
 

@@ -174,17 +174,18 @@ struct PostgresServerCrashTests {
         try PostgresServer.control("start", server: pg)
         restarted = true
 
-        // Every committed step is whole: its run row, a value row per param, and at checkpoints
-        // the optimizer state; steps are 0, 1, ..., n-1 with no gap.
+        // Every committed step is whole: its run row, a value row per param (summaries read
+        // through the server's value_rows), and at checkpoints the optimizer state; steps are
+        // 0, 1, ..., n-1 with no gap.
         let steps = try #require(Int(try PostgresServer.psql("SELECT count(*) FROM run WHERE kind = 'train'", database: database, server: pg)))
         #expect(steps >= 12)
         #expect(try PostgresServer.psql("""
             SELECT count(*) FROM run AS r WHERE r.kind = 'train'
-              AND (SELECT count(*) FROM value AS v WHERE v.run_id = r.id) <> \(TrainingNotebook.paramCount)
+              AND (SELECT count(*) FROM value_rows AS v WHERE v.run_id = r.id) <> \(TrainingNotebook.paramCount)
             """, database: database, server: pg) == "0")
         #expect(try PostgresServer.psql("SELECT max(step) + 1 = count(*) FROM run WHERE kind = 'train'", database: database, server: pg) == "t")
         #expect(try PostgresServer.psql("""
-            SELECT count(*) FROM checkpoint AS c JOIN value AS v ON v.run_id = c.run_id WHERE v.value_storage <> 2
+            SELECT count(*) FROM checkpoint AS c JOIN value_rows AS v ON v.run_id = c.run_id WHERE v.value_storage <> 2
             """, database: database, server: pg) == "0")
         // The last committed steps replay from the history alone, bit for bit.
         let last = try #require(Int(try PostgresServer.psql("SELECT max(id) FROM run WHERE kind = 'train'", database: database, server: pg)))

@@ -162,6 +162,22 @@ SELECT pg_temp.expect_refused('a node in bob''s graph',
     format('INSERT INTO graph_node(graph_id, node_id) VALUES (%s, %s)', :bob_graph, :alice_node), '23503');
 SELECT pg_temp.expect_refused('optimizer state in bob''s checkpoint',
     format('INSERT INTO optimizer_state(run_id, node_id, slot, shape, data) VALUES (%s, %s, %L, %L, %L)', :bob_run, :bob_node, 'exp_avg', '[]', '\x00'), '23503');
+-- a run whose summaries name a node that is not there (23503: checked per statement, version 6)
+SELECT pg_temp.expect_refused('summaries of a node that is not there',
+    format('INSERT INTO run(session_id, kind, started_at, summary_node_ids, summary_shapes, summary_sizes, summary_stats) '
+           'VALUES (%s, %L, %L, ARRAY[-1]::bigint[], ARRAY[%L], ARRAY[[1, 1]]::bigint[], ARRAY[[0, 0, 0, 0, 0, 0, 0, 0]]::float8[])',
+           :alice_session, 'forward', 'now', '[]'), '23503');
+-- ... or whose arrays do not match (23514: check constraint)
+SELECT pg_temp.expect_refused('summaries with a statistic missing',
+    format('INSERT INTO run(session_id, kind, started_at, summary_node_ids, summary_shapes, summary_sizes, summary_stats) '
+           'VALUES (%s, %L, %L, ARRAY[%s]::bigint[], ARRAY[%L], ARRAY[[1, 1]]::bigint[], ARRAY[[0, 0, 0, 0, 0, 0, 0]]::float8[])',
+           :alice_session, 'forward', 'now', :alice_node, '[]'), '23514');
+-- a temporary table of hers named like ours does not stand in for it in the checks (23503)
+CREATE TEMPORARY TABLE run (id bigint, owner text);
+INSERT INTO pg_temp.run VALUES (:bob_run, current_user);
+SELECT pg_temp.expect_refused('a value of bob''s run, vouched for by her own table "run"',
+    format('INSERT INTO public.value(run_id, node_id, shape, numel) VALUES (%s, %s, %L, 1)', :bob_run, :alice_node, '[]'), '23503');
+DROP TABLE pg_temp.run;
 -- ... or posing as bob (42501: row-level security)
 SELECT pg_temp.expect_refused('a session owned by bob',
     format('INSERT INTO session(kind, started_at, owner) VALUES (%L, %L, %L)', 'repl', 'now', :'bob'), '42501');

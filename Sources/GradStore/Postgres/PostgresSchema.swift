@@ -25,9 +25,19 @@ public enum PostgresSchema {
     static let tables = ["session", "cell", "node", "graph", "graph_node", "train", "run", "tensor", "value",
                          "checkpoint", "optimizer_state"]
 
-    /// The public views.
-    static let views = ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps",
-                        "param_history", "checkpoints"]
+    /// The public views (SQLite's), then the internal ones.
+    static let views = publicViews + internalViews
+    static let publicViews = ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps",
+                              "param_history", "checkpoints"]
+    /// Views SQLite does not have: `value_rows`, what the public views and the store read for
+    /// `value` (schema-postgres.sql, version 6).
+    static let internalViews = ["value_rows"]
+
+    /// Columns SQLite's tables do not have, besides `owner` on every table: a training step's
+    /// summaries in its run row (version 6), which `value_rows` shows as rows of `value`.
+    static let internalColumns: [String: [String]] = [
+        "run": ["summary_node_ids", "summary_shapes", "summary_sizes", "summary_stats"],
+    ]
 
     /// The only columns gradbook changes after inserting a row (a session's end, a cell's
     /// outcome, a run's duration, a tensor's deferred JSON): the group role may update these

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import GradStore
+
+/// The references that schema-postgres.sql version 6 checks once per statement instead of with
+/// foreign keys (run -> session, cell, train, node, graph; run summaries -> node; value -> run,
+/// node) keep the foreign keys' promise for whoever can delete: the administrator. Members are
+/// covered by tests/postgres/lanes.sql (PostgresAdministrationTests).
+@Suite(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
+struct PostgresReferenceCheckTests {
+    /// A server history with a training step (summaries in its run row) and a run with value
+    /// rows, written by the store; `psql` then acts as the administrator (a superuser).
+    struct History {
+        let testStore: TestStore
+        let database: String
+        let sessionID: Int64
+        let cellID: Int64
+        let trainID: Int64
+        let paramID: Int64
+        let stepRunID: Int64
+        let valueRunID: Int64
+
+        init() throws {
+            testStore = try StoreBackend.postgresql.open()
+            let store = testStore.store
+            database = try #require(try store.query("SELECT current_database()").rows.first?.first?.textValue)
+            sessionID = try store.beginSession(kind: .batch, notebook: "references.grad", startedAt: Date(timeIntervalSince1970: 1_700_000_000))
+            cellID = try store.beginCell(sessionID: sessionID, executionCount: 1, source: "train(J)")
+            paramID = try store.insertNode(NodeRecord(sessionID: sessionID, cellID: cellID, name: "w", op: "param",
+                                                      inputs: [], shape: [2], isParam: true))
+            trainID = try store.beginTrain(TrainRecord(sessionID: sessionID, cellID: cellID, target: "w", optimizerJSON: "{}", steps: 1))
+            let summary = TensorSummary(summarizing: [1, 2])
+            stepRunID = try store.insertRun(
+                RunRecord(sessionID: sessionID, cellID: cellID, kind: .train, target: "w", targetNodeID: paramID, step: 0,
+                          loss: 1, startedAt: Date(), durationMs: 1, trainID: trainID, recordPolicy: .params),
+                nodeIDs: [paramID], values: [ValueRecord(nodeID: paramID, shape: [2], value: .summary(summary), grad: .summary(summary))])
+            valueRunID = try store.insertRun(
+                RunRecord(sessionID: sessionID, cellID: cellID, kind: .forward, target: "w", targetNodeID: paramID,
+                          startedAt: Date(), durationMs: 1, recordPolicy: .all),
+                nodeIDs: [paramID], values: [ValueRecord(nodeID: paramID, shape: [2], value: .full([1, 2]), grad: nil)])
+        }
+
+        /// Runs `sql` as the administrator; the error's text if it fails.
+        func refusal(_ sql: String) -> String? {
+            do {
+                _ = try PostgresTestDatabase.psql(sql, database: database)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+
+        func count(_ sql: String) throws -> String {
+            try PostgresTestDatabase.psql(sql, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test func theStoresRowsAreWhereTheChecksLookForThem() throws {
+        let history = try History()
+        #expect(try history.count("SELECT count(*) FROM value") == "1")
+        #expect(try history.count("SELECT cardinality(summary_node_ids) FROM run WHERE id = \(history.stepRunID)") == "1")
+        #expect(try history.count("SELECT count(*) FROM value_rows") == "2")
+    }
+
+    @Test func aRowThatPointsNowhereIsRefusedWithTheReferencesName() throws {
+        let history = try History()
+        for (sql, reference) in [
+            ("INSERT INTO run(session_id, kind, started_at) VALUES (-1, 'forward', 'now')", "run_session_same_owner"),
+            ("INSERT INTO run(session_id, cell_id, kind, started_at) VALUES (\(history.sessionID), -1, 'forward', 'now')", "run_cell_same_owner"),
+            ("INSERT INTO run(session_id, train_id, kind, started_at) VALUES (\(history.sessionID), -1, 'train', 'now')", "run_train_same_owner"),
+            ("INSERT INTO run(session_id, target_node_id, kind, started_at) VALUES (\(history.sessionID), -1, 'forward', 'now')", "run_target_node_id_fkey"),
+            ("INSERT INTO run(session_id, graph_id, kind, started_at) VALUES (\(history.sessionID), -1, 'forward', 'now')", "run_graph_id_fkey"),
+            ("INSERT INTO value(run_id, node_id, shape, numel) VALUES (-1, \(history.paramID), '[2]', 2)", "value_run_same_owner"),
+            ("INSERT INTO value(run_id, node_id, shape, numel) VALUES (\(history.valueRunID), -1, '[2]', 2)", "value_node_id_fkey"),
+            // Another owner's row is no parent either (the lanes).
+            ("INSERT INTO value(run_id, node_id, shape, numel, owner) VALUES (\(history.stepRunID), \(history.paramID), '[2]', 2, 'someone else')",
+             "value_run_same_owner"),
+        ] {
+            let refusal = try #require(history.refusal(sql), "\(sql)")
+            #expect(refusal.contains("violates foreign key constraint \"\(reference)\"") && refusal.contains("is not present in table"), "\(refusal)")
+        }
+        #expect(try history.count("SELECT count(*) FROM run") == "2")
+    }
+
+    @Test func aReferencedRowCannotBeDeletedRekeyedOrTruncatedAway() throws {
+        let history = try History()
+        for (sql, reference) in [
+            ("DELETE FROM run WHERE id = \(history.valueRunID)", "value_run_same_owner"),
+            ("UPDATE run SET id = id + 1000 WHERE id = \(history.valueRunID)", "value_run_same_owner"),
+            ("UPDATE train SET id = id + 1000", "run_train_same_owner"),
+            ("TRUNCATE train", "run_train_same_owner"),
+        ] {
+            let refusal = try #require(history.refusal(sql), "\(sql)")
+            #expect(refusal.contains("violates foreign key constraint") && refusal.contains(reference), "\(refusal)")
+        }
+        // The summaries' node ids count as references: the run's own node reference gone, they hold.
+        let summaryRefusal = try #require(history.refusal(
+            "UPDATE run SET target_node_id = NULL; DELETE FROM graph_node; DELETE FROM value; DELETE FROM node"))
+        #expect(summaryRefusal.contains("run_summary_node_ids_fkey"), "\(summaryRefusal)")
+        #expect(try history.count("SELECT count(*) FROM value_rows") == "2")
+        // What refers to nothing may go, and what is only updated in place stays allowed.
+        #expect(history.refusal("UPDATE cell SET status = 'ok', duration_ms = 1; UPDATE session SET ended_at = 'now'") == nil)
+        #expect(history.refusal("DELETE FROM value; DELETE FROM run WHERE id = \(history.valueRunID)") == nil)
+        #expect(try history.count("SELECT count(*) FROM run") == "1")
+    }
+}
