@@ -43,6 +43,18 @@ extension RunStore {
         ("id", .bigint), ("shape", .text), ("data", .bytea), ("json", .text),
     ]
 
+    /// The group's three INSERTs per backend that sends arrays (built once, not per group).
+    private static let arraySQL: [SQLDialect.Backend: (runs: String, values: String, tensors: String)] = {
+        var statements: [SQLDialect.Backend: (runs: String, values: String, tensors: String)] = [:]
+        for dialect in [SQLDialect.sqlite, SQLDialect.postgresql] {
+            guard let runs = dialect.insertRunsWithSummaries(columns: runColumns),
+                  let values = dialect.insertFromArrays(table: "value", columns: valueColumns),
+                  let tensors = dialect.insertFromArrays(table: "tensor", columns: tensorColumns) else { continue }
+            statements[dialect.backend] = (runs, values, tensors)
+        }
+        return statements
+    }()
+
     /// The params' arrays of `SQLDialect.insertRunsWithSummaries`: node ids, shapes, a row of
     /// (numel, grad_storage) and a row of the eight statistics per param.
     private static let summaryColumns: [SQLArrayColumns.ColumnType] = [.bigint, .text, .bigint, .double]
@@ -59,10 +71,7 @@ extension RunStore {
     /// training writer): on a server, a savepoint of its own would cost two more statements.
     func insertRunsInTransaction(_ runs: [NewRun], afterEach: (Int, Int64) throws -> Void) throws -> [Int64] {
         precondition(connection.isInTransaction, "insertRunsInTransaction outside a transaction")
-        guard let insertRunsSQL = connection.dialect.insertRunsWithSummaries(columns: RunStore.runColumns),
-              let insertValuesSQL = connection.dialect.insertFromArrays(table: "value", columns: RunStore.valueColumns),
-              let insertTensorsSQL = connection.dialect.insertFromArrays(table: "tensor", columns: RunStore.tensorColumns)
-        else {
+        guard let arraySQL = RunStore.arraySQL[connection.dialect.backend] else {
             return try runs.enumerated().map { index, run in
                 let runID = try insertRun(run.record, nodeIDs: run.nodeIDs, values: run.values)
                 try afterEach(index, runID)
@@ -115,7 +124,7 @@ extension RunStore {
             }
             others.append(rest)
         }
-        let insertRuns = try connection.statement(insertRunsSQL)
+        let insertRuns = try connection.statement(arraySQL.runs)
         try runRows.bind(to: insertRuns)
         try summaries.bind(to: insertRuns, from: Int32(runRows.types.count + 1))
         try insertRuns.write()
@@ -133,12 +142,12 @@ extension RunStore {
             try afterEach(index, runIDs[index])
         }
         if let tensors = tensorBatch, tensors.rowCount > 0 {
-            let insertTensors = try connection.statement(insertTensorsSQL)
+            let insertTensors = try connection.statement(arraySQL.tensors)
             try tensors.bind(to: insertTensors)
             try insertTensors.write()
         }
         if valueRows.rowCount > 0 {
-            let insertValues = try connection.statement(insertValuesSQL)
+            let insertValues = try connection.statement(arraySQL.values)
             try valueRows.bind(to: insertValues)
             try insertValues.write()
         }

@@ -302,8 +302,8 @@ extension RunStore {
 
     // MARK: graphs
 
-    /// The graph id for a set of node definitions: the previous run's if equal, else an
-    /// identical stored graph, else a new one. nil for an empty set.
+    /// The graph id for a set of node definitions: a recent run's if equal, else an identical
+    /// stored graph, else a new one. nil for an empty set.
     func graphID(for nodeIDs: [Int64]) throws -> Int64? {
         guard !nodeIDs.isEmpty else { return nil }
         var sorted = nodeIDs
@@ -311,8 +311,8 @@ extension RunStore {
             sorted.sort()
             sorted = RunStore.removingAdjacentDuplicates(sorted)
         }
-        if let lastGraph, lastGraph.nodeIDs == sorted {
-            return lastGraph.id
+        if let known = knownGraphs[sorted] {
+            return known
         }
         let digest = RunStore.digest(of: sorted)
         let candidates = try connection.statement("SELECT id FROM graph WHERE digest = ?1 AND node_count = ?2")
@@ -322,7 +322,7 @@ extension RunStore {
             guard case .integer(let candidateID) = candidate.first else { continue }
             let stored = try members.rows([.integer(candidateID)]).compactMap { $0.first?.integerValue }
             if stored == sorted {
-                lastGraph = (sorted, candidateID)
+                remember(graph: candidateID, nodeIDs: sorted)
                 return candidateID
             }
         }
@@ -339,8 +339,13 @@ extension RunStore {
             try insertMember.write()
         }
         insertMember.reset()
-        lastGraph = (sorted, graphID)
+        remember(graph: graphID, nodeIDs: sorted)
         return graphID
+    }
+
+    private func remember(graph: Int64, nodeIDs: [Int64]) {
+        if knownGraphs.count >= RunStore.knownGraphLimit { knownGraphs.removeAll() }
+        knownGraphs[nodeIDs] = graph
     }
 
     static func isStrictlyIncreasing(_ values: [Int64]) -> Bool {

@@ -17,9 +17,11 @@ public final class RunStore {
     public var sqliteDatabase: Database? { connection as? Database }
     public let schemaVersion: Int32
 
-    /// The graph the previous run used, to give the next run with the same node definitions
-    /// the same graph id without a query (every step of a train() call).
-    var lastGraph: (nodeIDs: [Int64], id: Int64)?
+    /// The graphs of recent runs by their sorted node ids, to give the next run with the same
+    /// node definitions the same graph id without a query: every step of a train() call, and the
+    /// runs around it, whose graphs alternate (on a server each lookup is two round trips).
+    var knownGraphs: [[Int64]: Int64] = [:]
+    static let knownGraphLimit = 64
     /// The last tensor stored in full per (node, value-or-grad): an unchanged tensor (a dataset
     /// at every step) is referenced again instead of stored again.
     var lastTensors: [TensorCacheKey: CachedTensor] = [:]
@@ -74,7 +76,7 @@ public final class RunStore {
 
     /// Cached row ids may name rows that a rollback or a user's SQL just removed.
     func forgetCachedRows() {
-        lastGraph = nil
+        knownGraphs.removeAll()
         lastTensors.removeAll()
         cachedTensorElements = 0
     }

@@ -135,6 +135,24 @@ struct PostgresRunGroupTests {
         }
     }
 
+    /// A train() call's steps and the backward run recorded after it use two graphs, in turn:
+    /// neither is looked up again (on a server, two round trips each time).
+    @Test func runsWhoseGraphsAlternateWaitOnlyForTheirIdsAndCommit() throws {
+        let history = try History()
+        let connection = try history.connection
+        let graphs = [history.params.map(\.0), Array(history.params.map(\.0).prefix(3))]
+        var awaited: [Int] = []
+        for index in 0..<6 {
+            let before = connection.answersAwaited
+            let record = RunRecord(sessionID: history.sessionID, cellID: history.cellID, kind: .backward, target: "J")
+            _ = try history.store.insertRun(record, nodeIDs: graphs[index % 2], values: [])
+            awaited.append(connection.answersAwaited - before)
+        }
+        // The first run of each graph stores it; after that: the ids, then the commit.
+        #expect(awaited.dropFirst(2).allSatisfy { $0 == 2 }, "\(awaited)")
+        #expect(try history.table("SELECT count(*) FROM graph").first == [.integer(2)])
+    }
+
     @Test func aGroupWithABadStepStoresNothing() throws {
         let history = try History()
         var runs = history.runs(10).map(\.0)

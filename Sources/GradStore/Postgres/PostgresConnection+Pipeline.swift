@@ -42,6 +42,7 @@ extension PostgresConnection {
         }
         try prepareIfNeeded(statement)
         if depth == 0 {
+            answersAwaited += 1
             let raw = statement.withParameters { count, values, lengths, formats in
                 PQexecPrepared(handle, statement.name, count, values, lengths, formats, 0)
             }
@@ -110,6 +111,7 @@ extension PostgresConnection {
     @discardableResult
     func synchronize() throws -> PostgresResult? {
         defer { pending.removeAll(keepingCapacity: true) }
+        answersAwaited += 1
         guard PQpipelineSync(handle) == 1 else { throw fail(sendError(sql: nil)) }
         var index = 0
         var firstError: PostgresError?

@@ -45,6 +45,9 @@ public final class PostgresConnection: SQLConnection {
     var reconnectReason: String?
     /// Writes sent ahead without waiting for the server: what tests and benchmarks check.
     var writesSentAhead = 0
+    /// Times a prepared statement's answer or a pipeline's was waited for (a round trip each;
+    /// statements' preparations not counted): what tests check.
+    var answersAwaited = 0
     /// Whether writes inside a transaction are sent ahead; off only to measure the difference.
     var sendsWritesAhead = true
     /// Writes sent ahead before the pipeline is synchronized anyway, so that libpq's buffer of
