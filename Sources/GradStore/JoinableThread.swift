@@ -33,6 +33,9 @@ final class JoinableThread {
         }
     }
 
+    /// Whether the calling thread is this one.
+    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
     /// Waits until the body has returned and its captures are released. Idempotent.
     func join() {
         guard !joined else { return }

@@ -39,6 +39,8 @@ public final class RunStore {
     /// While a group of runs is being stored on a server (RunStore+Groups), its new tensor rows
     /// collect here, to be sent as one statement.
     var tensorBatch: SQLArrayColumns?
+    /// The training writers' thread, started with the first and kept for the next.
+    private var writerThread: WorkerThread?
     /// Shape JSON per shape, since the same few shapes repeat in every run.
     var shapeTexts: [[Int]: String] = [[]: "[]"]
 
@@ -70,8 +72,17 @@ public final class RunStore {
     }
 
     deinit {
+        writerThread?.stop()
         // Best effort: the next read-write open completes whatever is left.
         if hasDeferredJSON && !connection.isInTransaction { try? flushDeferredJSON() }
+    }
+
+    /// The thread a `TrainingWriter` runs on (see WorkerThread).
+    func trainingWriterThread() throws -> WorkerThread {
+        if let writerThread { return writerThread }
+        let thread = try WorkerThread(name: "gradbook-writer")
+        writerThread = thread
+        return thread
     }
 
     /// Cached row ids may name rows that a rollback or a user's SQL just removed.

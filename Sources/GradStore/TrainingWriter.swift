@@ -69,7 +69,10 @@ public final class TrainingWriter: @unchecked Sendable {
     private var failure: (any Error)?
     private var currentTrainID: Int64?
     private var runIDs: [Int64] = []
-    private var thread: JoinableThread?
+    /// The store's writer thread, or a thread of this writer's own if that one is still busy
+    /// with a writer nobody finished.
+    private var sharedThread: WorkerThread?
+    private var ownThread: JoinableThread?
 
     /// Starts the writer thread.
     /// - Parameter groupLimit: the most steps committed in one transaction (1: one each).
@@ -78,7 +81,12 @@ public final class TrainingWriter: @unchecked Sendable {
         self.capacity = Swift.max(1, capacity)
         self.valueBudget = valueBudget
         self.groupLimit = Swift.max(1, groupLimit)
-        thread = try JoinableThread(name: "gradbook-writer") { [self] in writeUntilClosed() }
+        let shared = try store.trainingWriterThread()
+        if shared.start({ [self] in writeUntilClosed() }) {
+            sharedThread = shared
+        } else {
+            ownThread = try JoinableThread(name: "gradbook-writer") { [self] in writeUntilClosed() }
+        }
     }
 
     /// Queues a step, waiting while the queue is full (see the type's documentation). Throws the
@@ -110,9 +118,10 @@ public final class TrainingWriter: @unchecked Sendable {
         closing = true
         condition.broadcast()
         condition.unlock()
-        // The thread ends once the queue is empty; after the join it holds nothing of the
-        // store, so the store closes when its owner lets it go (even if the process then exits).
-        thread?.join()
+        // The job ends once the queue is empty; after that it holds nothing of the store, so
+        // the store closes when its owner lets it go (even if the process then exits).
+        sharedThread?.waitUntilIdle()
+        ownThread?.join()
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
