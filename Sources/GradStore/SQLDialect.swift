@@ -50,13 +50,7 @@ public struct SQLDialect: Sendable, Equatable {
     /// A query of `?1` fresh ids for `table`'s identity column, taken now for inserts to come;
     /// nil where inserting is as cheap as asking (SQLite: the id is known without a round trip).
     public func reserveIDsQuery(table: String) -> String? {
-        guard backend == .postgresql else { return nil }
-        // The sequence is looked up once (OFFSET 0 keeps the subquery from being merged into the
-        // outer one): per row, pg_get_serial_sequence's catalog search cost 9 times nextval's.
-        return """
-            SELECT nextval(q.sequence) FROM (SELECT pg_get_serial_sequence('\(table)', 'id')::regclass AS sequence OFFSET 0) AS q
-            CROSS JOIN generate_series(1, ?1)
-            """
+        reserveIDsQuery(tables: [table]).map { "SELECT r.id FROM (\($0)) AS r(table_index, id)" }
     }
 
     /// One query for fresh ids of several tables: `?1` ids of `tables[0]`, `?2` of
@@ -64,7 +58,9 @@ public struct SQLDialect: Sendable, Equatable {
     /// order taken. One round trip to the server however many tables; nil on SQLite.
     public func reserveIDsQuery(tables: [String]) -> String? {
         guard backend == .postgresql, !tables.isEmpty else { return nil }
-        // Each sequence is looked up once per query, as in `reserveIDsQuery(table:)`.
+        // Each sequence is looked up once per query (OFFSET 0 keeps the subquery from being
+        // merged into the outer one): per row, pg_get_serial_sequence's catalog search cost 9
+        // times nextval's.
         let sequences = tables.enumerated().map { index, table in
             "SELECT \(index) AS table_index, pg_get_serial_sequence('\(table)', 'id')::regclass AS sequence, CAST(?\(index + 1) AS integer) AS count"
         }
@@ -76,8 +72,8 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// The relation to read `table`'s rows from: the table itself, except `value` on
-    /// PostgreSQL, where training steps' summaries are rows of `value_summary` and the internal
-    /// view `value_rows` shows both as rows of `value` (schema-postgres.sql, version 6).
+    /// PostgreSQL, where training steps' summaries travel in their run rows and the internal
+    /// view `value_rows` shows them and `value` as rows of `value` (schema-postgres.sql, version 6).
     public func rowsOf(_ table: String) -> String {
         backend == .postgresql && table == "value" ? "value_rows" : table
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes the steps of one train() call on a thread of its own, in the order they were
+/// Writes the steps of one train() call on the store's writer thread, in the order they were
 /// submitted, each step whole or not at all.
 ///
 /// Why a thread: a recorded step costs a transaction of a dozen pages and the formatting of
@@ -24,7 +24,7 @@ import Foundation
 /// committed.
 public final class TrainingWriter: @unchecked Sendable {
     // @unchecked: `store`, `currentTrainID` and `runIDs` are touched by the writer thread
-    // only, and by nobody else until `finish()` has joined that thread; everything else is
+    // only, and by nobody else until `finish()` has seen its job end; everything else is
     // guarded by `condition`.
 
     /// One step as the store records it. `run.trainID` is filled in by the writer.
