@@ -81,7 +81,10 @@ public func runKernel<Interpreter: JupyterInterpreter>(connection: ConnectionInf
 
     var loopError: (any Error)?
     if let sockets = shellSockets, let interpreter, startupErrors.isEmpty {
-        let signals = InterruptSignalWatcher { core.lifecycle.interrupt() }
+        let signals = InterruptSignalWatcher {
+            // Said, so that whoever sent it can tell it arrived and interrupted nothing.
+            if !core.lifecycle.interrupt() { core.log("SIGINT while no cell runs: nothing to interrupt") }
+        }
         do {
             try serveShell(sockets: sockets, iopub: iopub, core: core, interpreter: interpreter)
         } catch {
