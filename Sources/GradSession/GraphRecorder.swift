@@ -55,7 +55,9 @@ final class GraphRecorder {
     /// Under `params` and `all` a step that is not a scheduled checkpoint is held back until
     /// the next one arrives: only then is it known not to be the last finished step, which is a
     /// checkpoint too (the training may yet be interrupted or fail). Readers see steps one step
-    /// late; nothing is held beyond the statement (`finishTraining`).
+    /// late; nothing is held beyond the statement (`finishTraining`). Under every policy the
+    /// call's last step is held until the statement ends, so that the runs the statement
+    /// records then (the gradients at the trained values) share its transaction.
     func recordTrainingStep(_ run: RunEvent, cellID: Int64) throws {
         let training: TrainingRecording
         if let current = self.training, run.step != 0 {
@@ -71,47 +73,62 @@ final class GraphRecorder {
         // A train() call's steps all use the same graph: its node rows are looked up once.
         let nodeIDs = training.nodeIDs ?? self.nodeIDs(of: run)
         training.nodeIDs = nodeIDs
-        guard policy.keepsCheckpoints else {
-            try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: false, to: training)
-            return
-        }
         if let held = training.held {
             training.held = nil
             try submit(held.run, nodeIDs: held.nodeIDs, cellID: held.cellID, checkpoint: false, to: training)
         }
         let step = run.step ?? 0
-        if step % training.interval == 0 || step == (run.totalSteps ?? 0) - 1 {
-            try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: true, to: training)
-        } else {
+        if step == (run.totalSteps ?? 0) - 1 || (policy.keepsCheckpoints && step % training.interval != 0) {
             // Holding the step costs no copy: the next forward pass replaces the tensors it holds
             // (only the params, updated in place, are copied once).
             training.held = HeldStep(run: run, nodeIDs: nodeIDs, cellID: cellID)
+        } else {
+            try submit(run, nodeIDs: nodeIDs, cellID: cellID, checkpoint: policy.keepsCheckpoints, to: training)
         }
     }
 
-    /// Writes the step held back as a checkpoint (it is the last finished one), waits until the
-    /// train() call's steps are all written and gives the store back to this thread. Must run
-    /// before anything else uses the store; throws if a step was not written.
-    func finishTraining() throws {
-        guard let training else { return }
+    /// Writes the step held back (the last finished one: a checkpoint where the policy keeps
+    /// them), waits until the train() call's steps are all written and gives the store back to
+    /// this thread. Must run before anything else uses the store; throws if a step was not
+    /// written.
+    ///
+    /// `outcome`'s runs, when it defines nothing (a definition's node row gets its id from the
+    /// database first), are stored in the last step's transaction: on a server that is one
+    /// round trip and one commit less at the end of every train() statement. Returns whether
+    /// they were; if not, the caller records `outcome` itself.
+    @discardableResult
+    func finishTraining(recording outcome: StatementOutcome? = nil, cellID: Int64? = nil) throws -> Bool {
+        guard let training else { return false }
         self.training = nil
         var failure: (any Error)?
+        var recorded = false
         if let held = training.held {
             training.held = nil
+            var following: [RunStore.NewRun] = []
+            if let outcome, outcome.definitions.isEmpty {
+                following = outcome.runs.map { run in
+                    RunStore.NewRun(record: runRecord(of: run, cellID: cellID), nodeIDs: nodeIDs(of: run), values: values(of: run, form: .single))
+                }
+                recorded = true
+            }
             do {
-                try submit(held.run, nodeIDs: held.nodeIDs, cellID: held.cellID, checkpoint: true, to: training)
+                try submit(held.run, nodeIDs: held.nodeIDs, cellID: held.cellID, checkpoint: policy.keepsCheckpoints,
+                           followingRuns: following, to: training)
             } catch {
                 failure = error
             }
         }
         do { try training.writer.finish() } catch { failure = failure ?? error }
         if let failure { throw failure }
+        return recorded
     }
 
-    private func submit(_ run: RunEvent, nodeIDs: [Int64], cellID: Int64, checkpoint: Bool, to training: TrainingRecording) throws {
+    private func submit(_ run: RunEvent, nodeIDs: [Int64], cellID: Int64, checkpoint: Bool,
+                        followingRuns: [RunStore.NewRun] = [], to training: TrainingRecording) throws {
         let form: ValueForm = checkpoint ? .checkpoint : .trainingStep
         let step = TrainingWriter.Step(train: training.train, run: runRecord(of: run, cellID: cellID), nodeIDs: nodeIDs,
-                                       values: values(of: run, form: form), checkpoint: checkpoint ? checkpointRecord(of: run) : nil)
+                                       values: values(of: run, form: form), checkpoint: checkpoint ? checkpointRecord(of: run) : nil,
+                                       followingRuns: followingRuns)
         try training.writer.submit(step)
         training.train = nil
     }

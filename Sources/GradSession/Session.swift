@@ -211,11 +211,12 @@ public final class Session {
             } catch {
                 // The steps before the failure are written before the store is used again;
                 // the statement's own error is the one to report.
-                try? recorder.finishTraining()
+                _ = try? recorder.finishTraining()
                 throw error
             }
+            let recordedWithTraining: Bool
             do {
-                try recorder.finishTraining()
+                recordedWithTraining = try recorder.finishTraining(recording: outcome, cellID: cellID)
             } catch {
                 interpreter = saved
                 throw RuntimeError.session("train stopped: the run history could not be written, so the statement was undone: \(error)", at: statement.span)
@@ -223,7 +224,7 @@ public final class Session {
             do {
                 // A statement with nothing to record (`6 * 7`) takes no write lock and commits
                 // nothing: its results live only in the cell's outputs, written by finishCell.
-                if recorder.hasRecords(outcome) {
+                if !recordedWithTraining && recorder.hasRecords(outcome) {
                     try store.transaction { try recorder.record(outcome, cellID: cellID) }
                 }
             } catch {

@@ -79,9 +79,7 @@ extension RunStore {
             }
         }
         // Ids the caller did not reserve (a single run's insert) are taken here, in one query.
-        let tensors = runs.reduce(0) { $0 + RunStore.fullTensorCount(of: $1.values) }
-        try reserveIDs([(.run, max(0, runs.count - (reservedIDs[.run]?.count ?? 0))),
-                        (.tensor, max(0, tensors - (reservedIDs[.tensor]?.count ?? 0)))])
+        try reserveIDs([(.run, runs.count), (.tensor, runs.reduce(0) { $0 + RunStore.fullTensorCount(of: $1.values) })])
         var runRows = SQLArrayColumns(RunStore.runColumns.map(\.type) + [.integer, .integer])
         var summaries = SQLArrayColumns(RunStore.summaryColumns, widths: RunStore.summaryWidths)
         var others: [[ValueRecord]] = []

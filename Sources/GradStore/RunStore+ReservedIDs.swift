@@ -8,6 +8,10 @@
 /// `last_insert_rowid` without a round trip, so it reserves nothing. An id reserved and not used
 /// (a rollback, an unchanged tensor found in the cache) is a gap, as any rolled-back INSERT
 /// leaves one in a sequence.
+///
+/// Not drawn in larger chunks, as a sequence's `CACHE` would: that would save the group's wait
+/// for its ids, but every session would leave a chunk's worth of unused ids behind, so the same
+/// notebooks would number their runs differently on a server than in a file.
 extension RunStore {
     public enum ReservableTable: String, Sendable {
         case train
@@ -15,15 +19,19 @@ extension RunStore {
         case tensor
     }
 
-    /// Takes `count` ids of `table` for the inserts that follow (nothing on SQLite, or for a
-    /// count of 0).
+    /// Makes sure at least `count` ids of `table` are reserved for the inserts that follow
+    /// (nothing on SQLite).
     public func reserveIDs(_ count: Int, for table: ReservableTable) throws {
         try reserveIDs([(table, count)])
     }
 
-    /// Takes ids of several tables in one query (one round trip to a server).
+    /// `reserveIDs(_:for:)` for several tables; what is missing is drawn in one query (one round
+    /// trip to a server), none when every table has enough left.
     public func reserveIDs(_ counts: [(table: ReservableTable, count: Int)]) throws {
-        let wanted = counts.filter { $0.count > 0 }
+        let wanted = counts.compactMap { table, count -> (table: ReservableTable, count: Int)? in
+            let missing = count - (reservedIDs[table]?.count ?? 0)
+            return missing > 0 ? (table, missing) : nil
+        }
         guard !wanted.isEmpty, let query = connection.dialect.reserveIDsQuery(tables: wanted.map(\.table.rawValue)) else { return }
         let rows = try connection.statement(query).rows(wanted.map { .integer(Int64($0.count)) })
         for row in rows {

@@ -90,6 +90,9 @@ public final class RunStore {
         knownGraphs.removeAll()
         lastTensors.removeAll()
         cachedTensorElements = 0
+        // A server that crashes before the transaction that drew these ids reached its log
+        // may hand them out again after its restart, and the failed transaction rolled back.
+        reservedIDs.removeAll()
     }
 
     /// Runs `body` in one transaction (a savepoint when nested): all of its writes, or none.

@@ -36,23 +36,31 @@ public final class TrainingWriter: @unchecked Sendable {
         public var values: [ValueRecord]
         /// Set when the step is a checkpoint (its values then hold every param in full).
         public var checkpoint: CheckpointRecord?
+        /// Runs stored right after the step, in its transaction, outside the train() call (the
+        /// backward pass the statement records when training ends, with the call's last step).
+        public var followingRuns: [RunStore.NewRun]
 
         public init(train: TrainRecord?, run: RunRecord, nodeIDs: [Int64], values: [ValueRecord],
-                    checkpoint: CheckpointRecord? = nil) {
+                    checkpoint: CheckpointRecord? = nil, followingRuns: [RunStore.NewRun] = []) {
             self.train = train
             self.run = run
             self.nodeIDs = nodeIDs
             self.values = values
             self.checkpoint = checkpoint
+            self.followingRuns = followingRuns
         }
 
-        /// The tensors (not scalars) the step holds in full: at most that many tensor rows.
-        var fullTensors: Int { RunStore.fullTensorCount(of: values) }
+        /// The tensors (not scalars) the step and its following runs hold in full: at most that
+        /// many tensor rows.
+        var fullTensors: Int {
+            followingRuns.reduce(RunStore.fullTensorCount(of: values)) { $0 + RunStore.fullTensorCount(of: $1.values) }
+        }
 
         /// The numbers the step holds in full (what it costs to keep it queued).
         var heldValues: Int {
             let buffers = checkpoint?.buffers.reduce(0) { total, buffer in total &+ buffer.elements.count } ?? 0
-            return values.reduce(buffers) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
+            let runs = followingRuns.flatMap(\.values)
+            return (values + runs).reduce(buffers) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
         }
     }
 
@@ -111,7 +119,8 @@ public final class TrainingWriter: @unchecked Sendable {
     }
 
     /// Waits until every queued step is written (or the writer failed) and stops the thread;
-    /// returns the run ids written, in order. After this the store is its owner's again.
+    /// returns the run ids written (steps' and their following runs'), in order. After this the
+    /// store is its owner's again.
     @discardableResult
     public func finish() throws -> [Int64] {
         condition.lock()
@@ -191,15 +200,18 @@ public final class TrainingWriter: @unchecked Sendable {
         }
     }
 
-    /// Stores `steps` in one transaction (see `RunStore.insertRuns`) and returns their run ids.
-    /// `insertRunsInTransaction`: a failure rolls the whole transaction back here anyway.
+    /// Stores `steps` and their following runs in one transaction (see `RunStore.insertRuns`)
+    /// and returns their run ids. `insertRunsInTransaction`: a failure rolls the whole
+    /// transaction back here anyway.
     private func insert(_ steps: ArraySlice<Step>) throws -> [Int64] {
         try store.transaction {
-            // One query for the group's ids instead of one answer awaited per step (a server),
-            // sent with BEGIN: outside the transaction it would be one more commit to flush.
-            try store.reserveIDs([(.train, steps.filter { $0.train != nil }.count), (.run, steps.count),
+            // The group's ids, if the store has not enough of them left, in one query sent with
+            // BEGIN (outside the transaction it would be one more commit to flush).
+            try store.reserveIDs([(.train, steps.filter { $0.train != nil }.count),
+                                  (.run, steps.reduce(0) { $0 + 1 + $1.followingRuns.count }),
                                   (.tensor, steps.reduce(0) { $0 + $1.fullTensors })])
             var runs: [RunStore.NewRun] = []
+            var checkpoints: [CheckpointRecord?] = []
             runs.reserveCapacity(steps.count)
             for step in steps {
                 if let train = step.train {
@@ -208,8 +220,10 @@ public final class TrainingWriter: @unchecked Sendable {
                 var run = step.run
                 run.trainID = currentTrainID
                 runs.append(RunStore.NewRun(record: run, nodeIDs: step.nodeIDs, values: step.values))
+                checkpoints.append(step.checkpoint)
+                runs += step.followingRuns
+                checkpoints += step.followingRuns.map { _ in nil }
             }
-            let checkpoints = steps.map(\.checkpoint)
             return try store.insertRunsInTransaction(runs) { index, runID in
                 if let checkpoint = checkpoints[index] {
                     try store.insertCheckpointRows(runID: runID, checkpoint)

@@ -119,6 +119,39 @@ struct PostgresEndToEndTests {
         #expect(!secret.stderr.contains("s3cret") && secret.stderr.contains("alice:***@"), "\(secret.stderr)")
     }
 
+    /// The gradients a train() statement records at the trained values share the transaction
+    /// of the call's last step (one commit, not two, at the end of every call), under the
+    /// default policy and under `%record none`; rows of one PostgreSQL transaction share `xmin`.
+    @Test func aTrainStatementsLastStepAndItsFinalGradientsAreOneTransaction() throws {
+        let database = try PostgresServer.createDatabase()
+        defer { PostgresServer.dropDatabase(database) }
+        let notebook = FileManager.default.temporaryDirectory.appendingPathComponent("last-step-\(getpid()).grad")
+        defer { try? FileManager.default.removeItem(at: notebook) }
+        try """
+            # %%
+            w = param(randn(3, seed=1)); x = randn(3, seed=2); J = sum((w * x - 1) ^ 2);
+            train(J, steps=7, lr=0.1);
+            # %%
+            %record none
+            # %%
+            train(J, steps=5, lr=0.1);
+            """.write(to: notebook, atomically: true, encoding: .utf8)
+        let output = try Binary.run(["run", notebook.path, "--db", "dbname=\(database)"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let rows = try PostgresServer.psql("""
+            SELECT string_agg(r.kind || ':' || coalesce(r.step::text, '-') || ':' || r.record_policy
+                              || ':' || (r.xmin = last.xmin)::text, ' ' ORDER BY r.id)
+            FROM (SELECT train_id, max(id) AS run_id FROM run WHERE train_id IS NOT NULL GROUP BY train_id) AS calls
+            JOIN run AS last ON last.id = calls.run_id
+            JOIN run AS r ON r.id BETWEEN calls.run_id AND calls.run_id + 1
+            GROUP BY calls.train_id ORDER BY calls.train_id
+            """, database: database)
+        #expect(rows == """
+            train:6:params:true backward:-:params:true
+            train:4:none:true backward:-:none:true
+            """, "\(rows)")
+    }
+
     @Test func sqlWithoutWriteCannotWriteOnTheServer() throws {
         let database = try PostgresServer.createDatabase()
         defer { PostgresServer.dropDatabase(database) }

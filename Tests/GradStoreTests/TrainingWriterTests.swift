@@ -108,4 +108,42 @@ import Testing
         #expect(try store.query("SELECT count(*) FROM run_values WHERE value_json IS NOT NULL AND grad_json IS NOT NULL").rows
                 == [[.integer(50)]])
     }
+
+    /// A backward run that follows the call's last step (the gradients at the trained values).
+    static func followingRun(of history: History, shape: [Int] = [2, 3]) -> RunStore.NewRun {
+        RunStore.NewRun(record: RunRecord(sessionID: history.sessionID, cellID: nil, kind: .backward, target: "W", recordPolicy: .params),
+                        nodeIDs: [history.nodeID],
+                        values: [ValueRecord(nodeID: history.nodeID, shape: shape, value: .full((0..<6).map { Double(-$0) }), grad: nil)])
+    }
+
+    @Test func runsFollowingTheLastStepAreWrittenAfterItOutsideTheCall() throws {
+        let history = try Self.makeHistory()
+        let writer = try TrainingWriter(store: history.store)
+        for step in 0..<3 {
+            var submitted = Self.step(step, of: history, first: step == 0)
+            if step == 2 { submitted.followingRuns = [Self.followingRun(of: history)] }
+            try writer.submit(submitted)
+        }
+        let runIDs = try writer.finish()
+        #expect(runIDs.count == 4 && runIDs == runIDs.sorted())
+        #expect(try history.store.query("SELECT kind, step, train_id IS NULL FROM run ORDER BY id").rows == [
+            [.text("train"), .integer(0), .integer(0)], [.text("train"), .integer(1), .integer(0)],
+            [.text("train"), .integer(2), .integer(0)], [.text("backward"), .null, .integer(1)],
+        ])
+        #expect(try history.store.query("SELECT value_json FROM run_values WHERE run_id = \(runIDs[3])").rows
+                == [[.text("[[0,-1,-2],[-3,-4,-5]]")]])
+    }
+
+    @Test func aStepIsWrittenWithTheRunsFollowingItOrNotAtAll() throws {
+        let history = try Self.makeHistory()
+        let writer = try TrainingWriter(store: history.store)
+        try writer.submit(Self.step(0, of: history, first: true))
+        var last = Self.step(1, of: history)
+        // Six elements cannot fill a 4 x 4 tensor: the store refuses the following run, and so its step.
+        last.followingRuns = [Self.followingRun(of: history, shape: [4, 4])]
+        try writer.submit(last)
+        let error = try #require(throws: StoreError.self) { try writer.finish() }
+        #expect("\(error)".contains("needs 16 elements"))
+        #expect(try history.store.query("SELECT kind, step FROM run ORDER BY id").rows == [[.text("train"), .integer(0)]])
+    }
 }
