@@ -153,6 +153,21 @@ struct PostgresRunGroupTests {
         #expect(try history.table("SELECT count(*) FROM graph").first == [.integer(2)])
     }
 
+    /// The server plans a group's INSERT once, not at every group (a custom plan per execution
+    /// would win the server's comparison forever: it knows how many rows unnest() returns).
+    @Test func aGroupsInsertsArePlannedOnce() throws {
+        let history = try History()
+        let runs = history.runs(40, checkpointEvery: 9).map(\.0)
+        for start in stride(from: 0, to: runs.count, by: 5) {
+            _ = try history.store.insertRuns(Array(runs[start..<(start + 5)]))
+        }
+        let plans = try history.table("""
+            SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements
+            WHERE statement LIKE 'INSERT INTO run(%' OR statement LIKE 'INSERT INTO value(%' OR statement LIKE 'INSERT INTO tensor(%'
+            """)
+        #expect(plans == [[.integer(8 + 5 + 5), .integer(0)]], "\(plans)")
+    }
+
     @Test func aGroupWithABadStepStoresNothing() throws {
         let history = try History()
         var runs = history.runs(10).map(\.0)

@@ -98,7 +98,13 @@ public final class PostgresConnection: SQLConnection {
     private func configureSession() throws {
         // extra_float_digits > 0: float8 text is the shortest exact form (PostgreSQL 12+),
         // whatever the server's default; hex bytea is what PostgresValues decodes.
+        // plan_cache_mode: the statements this connection prepares are the store's own, planned
+        // once. Left to choose, the server plans the INSERTs of a group of steps anew at every
+        // execution: a custom plan knows how many rows unnest() returns and so always looks
+        // cheaper than the generic one, which then never wins (measured: 50–300 µs of planning
+        // per statement). A user's SQL is unaffected: it runs as unnamed statements.
         var settings = "SET extra_float_digits = 3; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; "
+            + "SET plan_cache_mode = force_generic_plan; "
         if mode == .readOnly { settings += "SET default_transaction_read_only = on; " }
         settings += "SELECT current_user"
         let result = try checked(PQexec(handle, settings), sql: settings)
