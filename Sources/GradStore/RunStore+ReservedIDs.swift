@@ -32,7 +32,7 @@ extension RunStore {
             let missing = count - (reservedIDs[table]?.count ?? 0)
             return missing > 0 ? (table, missing) : nil
         }
-        guard !wanted.isEmpty, let query = connection.dialect.reserveIDsQuery(tables: wanted.map(\.table.rawValue)) else { return }
+        guard !wanted.isEmpty, let query = reservationQuery(wanted.map(\.table)) else { return }
         let rows = try connection.statement(query).rows(wanted.map { .integer(Int64($0.count)) })
         for row in rows {
             guard row.count == 2, let index = row[0].integerValue, let id = row[1].integerValue,
@@ -41,6 +41,13 @@ extension RunStore {
             }
             reservedIDs[wanted[slot].table, default: []].append(id)
         }
+    }
+
+    private func reservationQuery(_ tables: [ReservableTable]) -> String? {
+        if let query = reservationQueries[tables] { return query }
+        let query = connection.dialect.reserveIDsQuery(tables: tables.map(\.rawValue))
+        reservationQueries[tables] = query
+        return query
     }
 
     /// The next reserved id of `table`, if any is left.

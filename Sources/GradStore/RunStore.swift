@@ -36,6 +36,9 @@ public final class RunStore {
     public var defersTrainingJSON = false
     /// Ids taken ahead from the server (see RunStore+ReservedIDs.swift).
     var reservedIDs: [ReservableTable: ArraySlice<Int64>] = [:]
+    /// The reservation query of each list of tables asked for (see RunStore+ReservedIDs.swift),
+    /// put together once rather than at every group of steps.
+    var reservationQueries: [[ReservableTable]: String] = [:]
     /// While a group of runs is being stored on a server (RunStore+Groups), its new tensor rows
     /// collect here, to be sent as one statement.
     var tensorBatch: SQLArrayColumns?

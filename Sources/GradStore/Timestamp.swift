@@ -20,8 +20,38 @@ public enum Timestamp {
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
         let millisecond = msOfDay % 1000
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(hour, 2) + ":"
-            + pad(minute, 2) + ":" + pad(second, 2) + "." + pad(millisecond, 3) + "Z"
+        // Written into one fixed-size buffer: every training step's run row has a timestamp,
+        // and a string per field cost the writer thread more than the rest of the row.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var index = 0
+            func put(_ value: Int64, digits: Int) {
+                var rest = value
+                for position in stride(from: index + digits - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                index += digits
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(year, digits: 4)
+            put("-")
+            put(month, digits: 2)
+            put("-")
+            put(day, digits: 2)
+            put("T")
+            put(hour, digits: 2)
+            put(":")
+            put(minute, digits: 2)
+            put(":")
+            put(second, digits: 2)
+            put(".")
+            put(millisecond, digits: 3)
+            put("Z")
+            return index
+        }
     }
 
     /// Parses the format above (also without milliseconds); nil for anything else.
@@ -53,11 +83,6 @@ public enum Timestamp {
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let total = ((days * 24 + hour) * 60 + minute) * 60 + second
         return Date(timeIntervalSince1970: Double(total) + Double(millisecond) / 1000)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// Howard Hinnant's days-from-civil algorithm (proleptic Gregorian calendar).

@@ -59,8 +59,13 @@ public final class TrainingWriter: @unchecked Sendable {
         /// The numbers the step holds in full (what it costs to keep it queued).
         var heldValues: Int {
             let buffers = checkpoint?.buffers.reduce(0) { total, buffer in total &+ buffer.elements.count } ?? 0
-            let runs = followingRuns.flatMap(\.values)
-            return (values + runs).reduce(buffers) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
+            return followingRuns.reduce(Self.heldValues(of: values, startingAt: buffers)) { total, run in
+                Self.heldValues(of: run.values, startingAt: total)
+            }
+        }
+
+        private static func heldValues(of values: [ValueRecord], startingAt start: Int) -> Int {
+            values.reduce(start) { total, record in total &+ record.value.heldValues &+ record.grad.heldValues }
         }
     }
 
@@ -71,7 +76,7 @@ public final class TrainingWriter: @unchecked Sendable {
     private var queuedValues = 0
     private let condition = NSCondition()
     /// Queued steps from `pendingStart` on; the writer clears the ones it has taken.
-    private var pending: [Step?] = []
+    private var pending: [(step: Step, heldValues: Int)?] = []
     private var pendingStart = 0
     private var closing = false
     private var failure: (any Error)?
@@ -113,7 +118,7 @@ public final class TrainingWriter: @unchecked Sendable {
             pending.removeFirst(pendingStart)
             pendingStart = 0
         }
-        pending.append(step)
+        pending.append((step, held))
         queuedValues &+= held
         condition.broadcast()
     }
@@ -161,11 +166,11 @@ public final class TrainingWriter: @unchecked Sendable {
             condition.wait()
         }
         var group: [Step] = []
-        while group.count < groupLimit, pendingStart < pending.count, let step = pending[pendingStart] {
+        while group.count < groupLimit, pendingStart < pending.count, let queued = pending[pendingStart] {
             pending[pendingStart] = nil
             pendingStart += 1
-            queuedValues &-= step.heldValues
-            group.append(step)
+            queuedValues &-= queued.heldValues
+            group.append(queued.step)
         }
         condition.broadcast()
         return group

@@ -82,6 +82,16 @@ import Testing
         #expect(try store.session(sessionID)?.startedAt == date)
         #expect(Timestamp.string(from: Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
         #expect(Timestamp.string(from: Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+        // Dates the format cannot hold are clamped to its first and last millisecond.
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: -1e12)) == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: 1e12)) == "9999-12-31T23:59:59.999Z")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let milliseconds = Int64.random(in: -62_167_219_200_000...253_402_300_799_999, using: &generator)
+            let text = Timestamp.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+            #expect(text.utf8.count == 24)
+            #expect(Timestamp.date(from: text).map(Timestamp.string(from:)) == text)
+        }
         // SQLite's own date functions read the format.
         #expect(try store.query("SELECT julianday(started_at) > 2461000 FROM sessions").rows == [[.integer(1)]])
     }
