@@ -197,20 +197,24 @@ extension RunStore {
         guard let numel = TensorJSON.elementCount(of: record.shape) else {
             throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
         }
-        for given in [value, grad].compactMap({ $0 }) where given.numel != numel {
-            throw StoreError.invalidRecord("node \(record.nodeID): summary of \(given.numel) elements for shape \(record.shape)")
+        // No array of the two summaries: this runs for every param of every training step.
+        if let mismatched = value.numel != numel ? value : grad.flatMap({ $0.numel != numel ? $0 : nil }) {
+            throw StoreError.invalidRecord("node \(record.nodeID): summary of \(mismatched.numel) elements for shape \(record.shape)")
         }
         rows.append(record.nodeID)
         try rows.append(shapeText(record.shape))
         rows.append(Int64(numel))
         rows.append(grad == nil ? nil : Int64(1))
-        for summary in [value, grad] {
-            rows.append(summary?.min)
-            rows.append(summary?.max)
-            rows.append(summary?.mean)
-            rows.append(summary?.l2)
-        }
+        Self.appendStatistics(value, to: &rows)
+        Self.appendStatistics(grad, to: &rows)
         return true
+    }
+
+    private static func appendStatistics(_ summary: TensorSummary?, to rows: inout SQLArrayColumns) {
+        rows.append(summary?.min)
+        rows.append(summary?.max)
+        rows.append(summary?.mean)
+        rows.append(summary?.l2)
     }
 }
 

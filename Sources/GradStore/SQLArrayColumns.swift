@@ -90,20 +90,27 @@ struct SQLArrayColumns {
     /// PostgreSQL's text cannot hold a NUL character: such a value is refused, not cut short.
     mutating func append(_ value: String?) throws {
         precondition(types[column] == .text, "column \(column) is not text")
-        if let value {
-            let bytes = Array(value.utf8)
-            if bytes.contains(0) {
-                throw StoreError.invalidRecord("text \(String(reflecting: value)) contains a NUL character, which PostgreSQL text cannot store")
+        if var value {
+            // A native string's bytes are read in place, not copied into an array first.
+            value.makeContiguousUTF8()
+            if try value.utf8.withContiguousStorageIfAvailable({ try appendText($0, of: value) }) == nil {
+                try Array(value.utf8).withUnsafeBufferPointer { try appendText($0, of: value) }
             }
-            guard let length = UInt32(exactly: bytes.count), length <= UInt32(Int32.max) else {
-                throw StoreError.invalidRecord("text of \(bytes.count) bytes is too long for one PostgreSQL value")
-            }
-            Self.appendBigEndian(length, to: &elements[column])
-            elements[column].append(contentsOf: bytes)
         } else {
             appendNull()
         }
         advance()
+    }
+
+    private mutating func appendText(_ bytes: UnsafeBufferPointer<UInt8>, of value: String) throws {
+        if bytes.contains(0) {
+            throw StoreError.invalidRecord("text \(String(reflecting: value)) contains a NUL character, which PostgreSQL text cannot store")
+        }
+        guard let length = UInt32(exactly: bytes.count), length <= UInt32(Int32.max) else {
+            throw StoreError.invalidRecord("text of \(bytes.count) bytes is too long for one PostgreSQL value")
+        }
+        Self.appendBigEndian(length, to: &elements[column])
+        elements[column].append(contentsOf: bytes)
     }
 
     /// The bytes are copied.
