@@ -3,10 +3,10 @@
 -- This is schema.sql's twin for PostgreSQL; read that file first. It has the same sections
 -- (`-- @version N: name`; version 1 is everything before the first such line), each taking a
 -- version N-1 database to N in its own transaction, and a section is appended, never edited.
--- Sections 1-5 do what the same sections of schema.sql do, in PostgreSQL's words. Section 6
--- is the server's own (how training steps are stored and their references checked, for speed
--- over the wire; the public views do not change); a later change to schema.sql comes here as
--- the next section, the server's version then one ahead. The version lives in the table
+-- Sections 1-5 do what the same sections of schema.sql do, in PostgreSQL's words. Sections 6
+-- and 7 are the server's own (how training steps are stored and their references checked, for
+-- speed over the wire; the public views do not change); a later change to schema.sql comes here
+-- as the next section, the server's version then two ahead. The version lives in the table
 -- `gradbook_schema` (one row), which the migrator (Sources/GradStore/Postgres/PostgresMigrator.swift)
 -- creates and updates under an advisory lock; `gradbook db init` (PostgresAdministration.swift)
 -- runs the migrations and grants the group role its privileges.
@@ -48,7 +48,8 @@
 --     cite rather than contain (a replay's replay_of, graph_id, target_node_id and value.node_id
 --     name the original's rows, which may be another user's) are plain foreign keys. From
 --     version 6, the references of run and value rows (the rows of every training step) are
---     checked by triggers once per statement instead, with the same names and errors.
+--     checked by triggers once per statement instead, with the same names and errors (a value
+--     row's tensors from version 7).
 --   * The group role (`gradbook db init --group NAME`, default `gradbook`) holds SELECT on every
 --     table and view, INSERT, UPDATE of the columns gradbook updates only (session.ended_at;
 --     cell.status, error, outputs, duration_ms; run.duration_ms; tensor.json) and USAGE on the
@@ -725,3 +726,59 @@ CREATE TRIGGER run_summary_node_ids_fkey_updated AFTER UPDATE ON node REFERENCIN
     FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_node_ids', 'id', 'run_summary_node_ids_fkey', 'array');
 CREATE TRIGGER run_summary_node_ids_fkey_truncated AFTER TRUNCATE ON node
     FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_node_ids', 'id', 'run_summary_node_ids_fkey', 'array');
+
+-- @version 7: a value row's tensors checked once per statement too
+-- Version 6 checked a value row's run and node once per statement and left its two tensor
+-- references as foreign keys: a query per row and key for the rows of every checkpoint and of
+-- every run recorded with tensors in full (about half of what the server spent on a
+-- checkpoint's value rows). They join the statement's check, with the same promise and names.
+SELECT set_config('search_path', format('%I, pg_temp', current_schema()), true);
+
+ALTER TABLE value DROP CONSTRAINT value_value_tensor_id_fkey, DROP CONSTRAINT value_grad_tensor_id_fkey;
+
+CREATE OR REPLACE FUNCTION value_references_present() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    missing record;
+BEGIN
+    SELECT * INTO missing FROM (
+        SELECT 'value_run_same_owner' AS reference, 'run_id, owner' AS columns, n.run_id || ', ' || n.owner AS key, 'run' AS parent
+        FROM (SELECT DISTINCT run_id, owner FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM run AS p WHERE p.id = n.run_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'value_node_id_fkey', 'node_id', n.node_id::text, 'node'
+        FROM (SELECT DISTINCT node_id FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.node_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'value_value_tensor_id_fkey', 'value_tensor_id', n.tensor_id::text, 'tensor'
+        FROM (SELECT DISTINCT value_tensor_id AS tensor_id FROM new_rows WHERE value_tensor_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM tensor AS p WHERE p.id = n.tensor_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'value_grad_tensor_id_fkey', 'grad_tensor_id', n.tensor_id::text, 'tensor'
+        FROM (SELECT DISTINCT grad_tensor_id AS tensor_id FROM new_rows WHERE grad_tensor_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM tensor AS p WHERE p.id = n.tensor_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+    ) AS checks LIMIT 1;
+    IF FOUND THEN
+        PERFORM gradbook_reference_missing('value', missing.reference, missing.columns, missing.key, missing.parent);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER value_value_tensor_id_fkey_deleted AFTER DELETE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'value_tensor_id', 'id', 'value_value_tensor_id_fkey');
+CREATE TRIGGER value_value_tensor_id_fkey_updated AFTER UPDATE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'value_tensor_id', 'id', 'value_value_tensor_id_fkey');
+CREATE TRIGGER value_value_tensor_id_fkey_truncated AFTER TRUNCATE ON tensor
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'value_tensor_id', 'id', 'value_value_tensor_id_fkey');
+
+CREATE TRIGGER value_grad_tensor_id_fkey_deleted AFTER DELETE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'grad_tensor_id', 'id', 'value_grad_tensor_id_fkey');
+CREATE TRIGGER value_grad_tensor_id_fkey_updated AFTER UPDATE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'grad_tensor_id', 'id', 'value_grad_tensor_id_fkey');
+CREATE TRIGGER value_grad_tensor_id_fkey_truncated AFTER TRUNCATE ON tensor
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'grad_tensor_id', 'id', 'value_grad_tensor_id_fkey');

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import GradStore
 
-/// The references that schema-postgres.sql version 6 checks once per statement instead of with
-/// foreign keys (run -> session, cell, train, node, graph; run summaries -> node; value -> run,
-/// node) keep the foreign keys' promise for whoever can delete: the administrator. Members are
+/// The references that schema-postgres.sql versions 6 and 7 check once per statement instead of
+/// with foreign keys (run -> session, cell, train, node, graph; run summaries -> node; value ->
+/// run, node, its two tensors) keep the foreign keys' promise for whoever can delete: the
+/// administrator. Members are
 /// covered by tests/postgres/lanes.sql (PostgresAdministrationTests).
 @Suite(.enabled(if: PostgresTestDatabase.isConfigured, PostgresTestDatabase.disabledReason))
 struct PostgresReferenceCheckTests {
@@ -60,6 +61,8 @@ struct PostgresReferenceCheckTests {
         #expect(try history.count("SELECT count(*) FROM value") == "1")
         #expect(try history.count("SELECT cardinality(summary_node_ids) FROM run WHERE id = \(history.stepRunID)") == "1")
         #expect(try history.count("SELECT count(*) FROM value_rows") == "2")
+        // Every reference of a value row is checked per statement: none is a per-row foreign key.
+        #expect(try history.count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'value'::regclass AND contype = 'f'") == "0")
     }
 
     @Test func aRowThatPointsNowhereIsRefusedWithTheReferencesName() throws {
@@ -72,6 +75,11 @@ struct PostgresReferenceCheckTests {
             ("INSERT INTO run(session_id, graph_id, kind, started_at) VALUES (\(history.sessionID), -1, 'forward', 'now')", "run_graph_id_fkey"),
             ("INSERT INTO value(run_id, node_id, shape, numel) VALUES (-1, \(history.paramID), '[2]', 2)", "value_run_same_owner"),
             ("INSERT INTO value(run_id, node_id, shape, numel) VALUES (\(history.valueRunID), -1, '[2]', 2)", "value_node_id_fkey"),
+            ("INSERT INTO value(run_id, node_id, shape, numel, value_storage, value_tensor_id) VALUES (\(history.stepRunID), \(history.paramID), '[2]', 2, 2, -1)",
+             "value_value_tensor_id_fkey"),
+            ("INSERT INTO value(run_id, node_id, shape, numel, grad_storage, grad_tensor_id) VALUES (\(history.stepRunID), \(history.paramID), '[2]', 2, 2, -1)",
+             "value_grad_tensor_id_fkey"),
+            ("UPDATE value SET grad_storage = 2, grad_tensor_id = -1", "value_grad_tensor_id_fkey"),
             // Another owner's row is no parent either (the lanes).
             ("INSERT INTO value(run_id, node_id, shape, numel, owner) VALUES (\(history.stepRunID), \(history.paramID), '[2]', 2, 'someone else')",
              "value_run_same_owner"),
@@ -89,6 +97,9 @@ struct PostgresReferenceCheckTests {
             ("UPDATE run SET id = id + 1000 WHERE id = \(history.valueRunID)", "value_run_same_owner"),
             ("UPDATE train SET id = id + 1000", "run_train_same_owner"),
             ("TRUNCATE train", "run_train_same_owner"),
+            ("DELETE FROM tensor", "value_value_tensor_id_fkey"),
+            ("UPDATE tensor SET id = id + 1000", "value_value_tensor_id_fkey"),
+            ("TRUNCATE tensor", "value_value_tensor_id_fkey"),
         ] {
             let refusal = try #require(history.refusal(sql), "\(sql)")
             #expect(refusal.contains("violates foreign key constraint") && refusal.contains(reference), "\(refusal)")
@@ -98,8 +109,13 @@ struct PostgresReferenceCheckTests {
             "UPDATE run SET target_node_id = NULL; DELETE FROM graph_node; DELETE FROM value; DELETE FROM node"))
         #expect(summaryRefusal.contains("run_summary_node_ids_fkey"), "\(summaryRefusal)")
         #expect(try history.count("SELECT count(*) FROM value_rows") == "2")
+        // A gradient's tensor is held as well as a value's.
+        let gradRefusal = try #require(history.refusal(
+            "UPDATE value SET grad_storage = 2, grad_tensor_id = value_tensor_id, value_storage = NULL, value_tensor_id = NULL; DELETE FROM tensor"))
+        #expect(gradRefusal.contains("value_grad_tensor_id_fkey"), "\(gradRefusal)")
         // What refers to nothing may go, and what is only updated in place stays allowed.
         #expect(history.refusal("UPDATE cell SET status = 'ok', duration_ms = 1; UPDATE session SET ended_at = 'now'") == nil)
+        #expect(history.refusal("UPDATE tensor SET json = json") == nil)
         #expect(history.refusal("DELETE FROM value; DELETE FROM run WHERE id = \(history.valueRunID)") == nil)
         #expect(try history.count("SELECT count(*) FROM run") == "1")
     }
