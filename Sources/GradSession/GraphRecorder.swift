@@ -125,12 +125,41 @@ final class GraphRecorder {
 
     private func submit(_ run: RunEvent, nodeIDs: [Int64], cellID: Int64, checkpoint: Bool,
                         followingRuns: [RunStore.NewRun] = [], to training: TrainingRecording) throws {
-        let form: ValueForm = checkpoint ? .checkpoint : .trainingStep
+        let values: [ValueRecord]
+        if !checkpoint, policy == .params, let summarized = summarizedParams(of: run, in: training) {
+            values = summarized
+        } else {
+            values = self.values(of: run, form: checkpoint ? .checkpoint : .trainingStep)
+        }
         let step = TrainingWriter.Step(train: training.train, run: runRecord(of: run, cellID: cellID), nodeIDs: nodeIDs,
-                                       values: values(of: run, form: form), checkpoint: checkpoint ? checkpointRecord(of: run) : nil,
+                                       values: values, checkpoint: checkpoint ? checkpointRecord(of: run) : nil,
                                        followingRuns: followingRuns)
         try training.writer.submit(step)
         training.train = nil
+    }
+
+    /// `values(of: run, form: .trainingStep)` under `params`, the loop's part of recording every
+    /// step: the params are found by position (the same at every step of a call) rather than by
+    /// name, and only they are read. nil if a step's nodes are not where the first step's were.
+    /// (Summarizing on the writer thread instead was measured too: it freed the loop, but the
+    /// writer shares the other core with the server, and the call's end waited longer for it.)
+    private func summarizedParams(of run: RunEvent, in training: TrainingRecording) -> [ValueRecord]? {
+        let slots = training.paramSlots ?? run.nodes.indices.compactMap { index -> ParamSlot? in
+            let node = run.nodes[index]
+            guard node.isParam, let nodeID = nodeRecordIDs[node.name] else { return nil }
+            return ParamSlot(index: index, name: node.name, nodeID: nodeID)
+        }
+        training.paramSlots = slots
+        var values: [ValueRecord] = []
+        values.reserveCapacity(slots.count)
+        for slot in slots {
+            guard slot.index < run.nodes.count, run.nodes[slot.index].name == slot.name else { return nil }
+            let value = run.nodes[slot.index].value
+            // A one-element param is stored in full (SPEC §3).
+            values.append(ValueRecord(nodeID: slot.nodeID, shape: value.shape, value: Self.fullOrSummary(value, full: value.count == 1),
+                                      grad: run.nodes[slot.index].gradient.map { Self.fullOrSummary($0, full: $0.count == 1) }))
+        }
+        return values
     }
 
     private func insert(_ run: RunEvent, cellID: Int64?) throws -> Int64 {
@@ -235,12 +264,21 @@ private final class TrainingRecording {
     var held: HeldStep?
     /// The node rows of the call's graph, the same at every step.
     var nodeIDs: [Int64]?
+    /// Where the call's params are among a step's nodes (see `summarizedParams`).
+    var paramSlots: [ParamSlot]?
 
     init(writer: TrainingWriter, interval: Int, train: TrainRecord) {
         self.writer = writer
         self.interval = max(1, interval)
         self.train = train
     }
+}
+
+/// A param's place among a training step's nodes, and its node row.
+private struct ParamSlot {
+    var index: Int
+    var name: String
+    var nodeID: Int64
 }
 
 /// A training step not yet handed to the writer (see `GraphRecorder.recordTrainingStep`).
