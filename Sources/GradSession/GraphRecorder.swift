@@ -155,9 +155,8 @@ final class GraphRecorder {
         for slot in slots {
             guard slot.index < run.nodes.count, run.nodes[slot.index].name == slot.name else { return nil }
             let value = run.nodes[slot.index].value
-            // A one-element param is stored in full (SPEC §3).
-            values.append(ValueRecord(nodeID: slot.nodeID, shape: value.shape, value: Self.fullOrSummary(value, full: value.count == 1),
-                                      grad: run.nodes[slot.index].gradient.map { Self.fullOrSummary($0, full: $0.count == 1) }))
+            values.append(ValueRecord(nodeID: slot.nodeID, shape: value.shape, value: Self.betweenCheckpoints(value),
+                                      grad: run.nodes[slot.index].gradient.map(Self.betweenCheckpoints)))
         }
         return values
     }
@@ -221,8 +220,8 @@ final class GraphRecorder {
                 grad = node.gradient.map { Self.fullOrSummary($0, full: $0.rank == 0 || (node.isParam && $0.count <= Self.fullStorageLimit)) }
             case (.params, .trainingStep):
                 guard node.isParam else { continue }
-                value = Self.fullOrSummary(node.value, full: node.value.count == 1)
-                grad = node.gradient.map { Self.fullOrSummary($0, full: $0.count == 1) }
+                value = Self.betweenCheckpoints(node.value)
+                grad = node.gradient.map(Self.betweenCheckpoints)
             case (.params, .checkpoint):
                 guard node.isParam else { continue }
                 value = .full(node.value.scalars)
@@ -236,6 +235,12 @@ final class GraphRecorder {
 
     private static func fullOrSummary(_ tensor: Tensor, full: Bool) -> TensorData {
         full ? .full(tensor.scalars) : .summary(TensorSummary(summarizing: tensor.scalars))
+    }
+
+    /// A param's value or gradient at a training step between checkpoints: a summary, except
+    /// that a one-element tensor is stored in full (SPEC §3).
+    private static func betweenCheckpoints(_ tensor: Tensor) -> TensorData {
+        fullOrSummary(tensor, full: tensor.count == 1)
     }
 
     /// The optimizer's state of a training step, keyed by the params' node rows.
