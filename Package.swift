@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "GradJSONTests", dependencies: ["GradJSON"]),
         .testTarget(name: "GradNotebookTests", dependencies: ["GradNotebook", "GradJSON", "GradLang"]),
         .testTarget(name: "GradJupyterTests", dependencies: ["GradJupyter", "GradJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "GradBenchTests", dependencies: ["GradBench", "GradStore"]),
         .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -4,9 +4,9 @@
 -- (`-- @version N: name`; version 1 is everything before the first such line), each taking a
 -- version N-1 database to N in its own transaction, and a section is appended, never edited.
 -- Sections 1-5 do what the same sections of schema.sql do, in PostgreSQL's words. Sections 6
--- and 7 are the server's own (how training steps are stored and their references checked, for
+-- to 8 are the server's own (how training steps are stored and their references checked, for
 -- speed over the wire; the public views do not change); a later change to schema.sql comes here
--- as the next section, the server's version then two ahead. The version lives in the table
+-- as the next section, the server's version then three ahead. The version lives in the table
 -- `gradbook_schema` (one row), which the migrator (Sources/GradStore/Postgres/PostgresMigrator.swift)
 -- creates and updates under an advisory lock; `gradbook db init` (PostgresAdministration.swift)
 -- runs the migrations and grants the group role its privileges.
@@ -49,7 +49,7 @@
 --     name the original's rows, which may be another user's) are plain foreign keys. From
 --     version 6, the references of run and value rows (the rows of every training step) are
 --     checked by triggers once per statement instead, with the same names and errors (a value
---     row's tensors from version 7).
+--     row's tensors from version 7, the tensors in a run row's arrays from version 8).
 --   * The group role (`gradbook db init --group NAME`, default `gradbook`) holds SELECT on every
 --     table and view, INSERT, UPDATE of the columns gradbook updates only (session.ended_at;
 --     cell.status, error, outputs, duration_ms; run.duration_ms; tensor.json) and USAGE on the
@@ -782,3 +782,134 @@ CREATE TRIGGER value_grad_tensor_id_fkey_updated AFTER UPDATE ON tensor REFERENC
     FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'grad_tensor_id', 'id', 'value_grad_tensor_id_fkey');
 CREATE TRIGGER value_grad_tensor_id_fkey_truncated AFTER TRUNCATE ON tensor
     FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('value', 'grad_tensor_id', 'id', 'value_grad_tensor_id_fkey');
+
+-- @version 8: a run's full tensors and scalars in its row too
+-- Version 6 put a training step's summaries in its run row; a checkpoint's params (in full) and
+-- a run recorded after training (its scalars, leaves and gradients in full) still went to
+-- `value`, one more INSERT per group with a statement check of its own (measured: a fifth of
+-- what the server spends on a train() call's recording under the default policy, and most of
+-- what its last transaction waits for beyond a bare step's). Now every value of a run that has
+-- one goes into the run row's arrays, with three more: summary_tensor_ids (the value's and the
+-- gradient's tensor row, when stored in full), summary_scalars and summary_scalar_json (a
+-- scalar stored in full, and its JSON). The tensor rows are inserted first. `value_rows` shows
+-- them as it shows the summaries: exactly what `value` would hold. `value` keeps the rows of
+-- other writers (`gradbook copy`, older versions) and the odd row with a gradient but no value.
+--
+-- The arrays' shapes were a CHECK constraint, which the server prepares anew for every
+-- statement (its expression is re-read from the catalog at each executor start: about 35 µs per
+-- group of steps, whatever the group holds). They join the statement's reference check instead,
+-- with the constraint's name and SQLSTATE; grad_storage in the arrays may now be 2.
+SELECT set_config('search_path', format('%I, pg_temp', current_schema()), true);
+
+ALTER TABLE run
+    DROP CONSTRAINT run_summaries,
+    -- Rows of 2 (the value's, the gradient's), one per element of summary_node_ids; each array
+    -- is NULL when the run has no such element.
+    ADD COLUMN summary_tensor_ids bigint[],
+    ADD COLUMN summary_scalars double precision[],
+    ADD COLUMN summary_scalar_json text[];
+
+CREATE OR REPLACE FUNCTION run_references_present() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    missing record;
+BEGIN
+    SELECT * INTO missing FROM (
+        -- The arrays' shapes (constraint run_summaries): all or none of the four of version 6,
+        -- and each of version 8's a row of 2 per param where present.
+        SELECT 'run_summaries' AS reference, NULL AS columns, n.id::text AS key, NULL AS parent
+        FROM new_rows AS n
+        WHERE NOT coalesce(
+            (n.summary_node_ids IS NULL AND n.summary_shapes IS NULL AND n.summary_sizes IS NULL AND n.summary_stats IS NULL
+             AND n.summary_tensor_ids IS NULL AND n.summary_scalars IS NULL AND n.summary_scalar_json IS NULL)
+            OR (array_ndims(n.summary_node_ids) = 1 AND cardinality(n.summary_node_ids) > 0
+                AND array_ndims(n.summary_shapes) = 1 AND cardinality(n.summary_shapes) = cardinality(n.summary_node_ids)
+                AND array_ndims(n.summary_sizes) = 2 AND array_length(n.summary_sizes, 1) = cardinality(n.summary_node_ids)
+                AND array_length(n.summary_sizes, 2) = 2
+                -- grad_storage: 1, 2 or NULL (ALL is NULL, not false, where the only misfits are NULLs)
+                AND coalesce(1 <= ALL (n.summary_sizes[:][2:2]) AND 2 >= ALL (n.summary_sizes[:][2:2]), true)
+                AND array_ndims(n.summary_stats) = 2 AND array_length(n.summary_stats, 1) = cardinality(n.summary_node_ids)
+                AND array_length(n.summary_stats, 2) = 8
+                AND (n.summary_tensor_ids IS NULL
+                     OR (array_ndims(n.summary_tensor_ids) = 2 AND array_length(n.summary_tensor_ids, 1) = cardinality(n.summary_node_ids)
+                         AND array_length(n.summary_tensor_ids, 2) = 2))
+                AND (n.summary_scalars IS NULL) = (n.summary_scalar_json IS NULL)
+                AND (n.summary_scalars IS NULL
+                     OR (array_ndims(n.summary_scalars) = 2 AND array_length(n.summary_scalars, 1) = cardinality(n.summary_node_ids)
+                         AND array_length(n.summary_scalars, 2) = 2
+                         AND array_ndims(n.summary_scalar_json) = 2 AND array_length(n.summary_scalar_json, 1) = cardinality(n.summary_node_ids)
+                         AND array_length(n.summary_scalar_json, 2) = 2))),
+            false)
+        UNION ALL
+        SELECT 'run_session_same_owner', 'session_id, owner', n.session_id || ', ' || n.owner, 'session'
+        FROM (SELECT DISTINCT session_id, owner FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM session AS p WHERE p.id = n.session_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_cell_same_owner', 'cell_id, owner', n.cell_id || ', ' || n.owner, 'cell'
+        FROM (SELECT DISTINCT cell_id, owner FROM new_rows WHERE cell_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM cell AS p WHERE p.id = n.cell_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_train_same_owner', 'train_id, owner', n.train_id || ', ' || n.owner, 'train'
+        FROM (SELECT DISTINCT train_id, owner FROM new_rows WHERE train_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM train AS p WHERE p.id = n.train_id AND p.owner = n.owner LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_target_node_id_fkey', 'target_node_id', n.target_node_id::text, 'node'
+        FROM (SELECT DISTINCT target_node_id FROM new_rows WHERE target_node_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.target_node_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_graph_id_fkey', 'graph_id', n.graph_id::text, 'graph'
+        FROM (SELECT DISTINCT graph_id FROM new_rows WHERE graph_id IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM graph AS p WHERE p.id = n.graph_id LIMIT 1) AS found ON true
+        WHERE found.present IS NULL
+        UNION ALL
+        SELECT 'run_summary_node_ids_fkey', 'summary_node_ids[]', coalesce(n.node_id::text, 'NULL'), 'node'
+        FROM (SELECT DISTINCT unnest(summary_node_ids) AS node_id FROM new_rows) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.node_id LIMIT 1) AS found ON true
+        WHERE n.node_id IS NULL OR found.present IS NULL
+        UNION ALL
+        SELECT 'run_summary_tensor_ids_fkey', 'summary_tensor_ids[]', n.tensor_id::text, 'tensor'
+        FROM (SELECT DISTINCT unnest(summary_tensor_ids) AS tensor_id FROM new_rows WHERE summary_tensor_ids IS NOT NULL) AS n
+        LEFT JOIN LATERAL (SELECT true AS present FROM tensor AS p WHERE p.id = n.tensor_id LIMIT 1) AS found ON true
+        WHERE n.tensor_id IS NOT NULL AND found.present IS NULL
+    ) AS checks LIMIT 1;
+    IF FOUND THEN
+        IF missing.reference = 'run_summaries' THEN
+            RAISE check_violation USING
+                MESSAGE = 'new row for relation "run" violates check constraint "run_summaries"',
+                DETAIL = format('The summary arrays of run %s do not have one element (or row) per param.', missing.key),
+                TABLE = 'run', CONSTRAINT = 'run_summaries';
+        END IF;
+        PERFORM gradbook_reference_missing('run', missing.reference, missing.columns, missing.key, missing.parent);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- As version 6's, with what the three new arrays hold: value_storage is 2 where the value is
+-- a tensor row or a scalar, grad_storage is in summary_sizes as before.
+CREATE OR REPLACE VIEW value_rows AS
+SELECT run_id, node_id, shape, numel, value_storage, grad_storage, value, value_json, value_tensor_id,
+       value_min, value_max, value_mean, value_l2, grad, grad_json, grad_tensor_id,
+       grad_min, grad_max, grad_mean, grad_l2, owner
+FROM value
+UNION ALL
+SELECT r.id, r.summary_node_ids[i], r.summary_shapes[i], r.summary_sizes[i][1],
+       CASE WHEN r.summary_tensor_ids[i][1] IS NULL AND r.summary_scalar_json[i][1] IS NULL THEN 1 ELSE 2 END::bigint,
+       r.summary_sizes[i][2],
+       r.summary_scalars[i][1], r.summary_scalar_json[i][1], r.summary_tensor_ids[i][1],
+       r.summary_stats[i][1], r.summary_stats[i][2], r.summary_stats[i][3], r.summary_stats[i][4],
+       r.summary_scalars[i][2], r.summary_scalar_json[i][2], r.summary_tensor_ids[i][2],
+       r.summary_stats[i][5], r.summary_stats[i][6], r.summary_stats[i][7], r.summary_stats[i][8], r.owner
+FROM run AS r
+CROSS JOIN LATERAL generate_subscripts(r.summary_node_ids, 1) AS i;
+
+CREATE TRIGGER run_summary_tensor_ids_fkey_deleted AFTER DELETE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_tensor_ids', 'id', 'run_summary_tensor_ids_fkey', 'array');
+CREATE TRIGGER run_summary_tensor_ids_fkey_updated AFTER UPDATE ON tensor REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_tensor_ids', 'id', 'run_summary_tensor_ids_fkey', 'array');
+CREATE TRIGGER run_summary_tensor_ids_fkey_truncated AFTER TRUNCATE ON tensor
+    FOR EACH STATEMENT EXECUTE FUNCTION gradbook_referenced_rows_kept('run', 'summary_tensor_ids', 'id', 'run_summary_tensor_ids_fkey', 'array');

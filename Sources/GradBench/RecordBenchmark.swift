@@ -125,7 +125,7 @@ public enum RecordBenchmark {
         let latest = "(SELECT max(train_id) FROM run WHERE train_id IS NOT NULL AND record_policy = '\(policy)')"
         let counted = try store.query("""
             SELECT (SELECT coalesce(sum(CASE WHEN value_storage = 2 THEN numel ELSE 0 END + CASE WHEN grad_storage = 2 THEN numel ELSE 0 END), 0)
-                    FROM value WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
+                    FROM \(store.connection.dialect.rowsOf("value")) WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
                  + (SELECT coalesce(sum(length(data) / 8), 0) FROM optimizer_state
                     WHERE run_id IN (SELECT id FROM run WHERE train_id = \(latest)))
             """)

@@ -74,7 +74,7 @@ extension HistoryCopy {
         let arguments: [SQLValue] = [.integer(member.id), .integer(first), .integer(last)]
         let owner = owner(of: member)
         let values = try source.statement(HistoryCopy.select(.value, from: source.dialect, chunked: true)).rows(arguments)
-        let tensorIDs = try source.statement("SELECT t.id FROM tensor AS t WHERE \(HistoryCopy.condition(.tensor, chunked: true)) ORDER BY t.id")
+        let tensorIDs = try source.statement("SELECT t.id FROM tensor AS t WHERE \(HistoryCopy.condition(.tensor, in: source.dialect, chunked: true)) ORDER BY t.id")
             .rows(arguments).compactMap { $0.first?.integerValue }
         let selectTensor = "SELECT \(HistoryTable.tensor.selectedColumns.joined(separator: ", ")) FROM tensor WHERE id = ?1"
         let newTensors = tensorIDs.filter { mapping[HistoryTable.tensor.name, $0] == nil && copiedTensors[$0] == nil }

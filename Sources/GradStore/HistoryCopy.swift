@@ -179,7 +179,8 @@ public final class HistoryCopy {
                 // A session's runs are its own by definition.
                 if table.rows == .ofRun && column == "run_id" { continue }
                 if table.rows == .ofSession && column == "session_id" { continue }
-                let sql = "SELECT DISTINCT x.session_id FROM \(table.name) AS t JOIN \(owner) AS x ON x.id = t.\(column) WHERE \(HistoryCopy.condition(table.rows))"
+                let sql = "SELECT DISTINCT x.session_id FROM \(source.dialect.rowsOf(table.name)) AS t JOIN \(owner) AS x ON x.id = t.\(column) "
+                    + "WHERE \(HistoryCopy.condition(table.rows, in: source.dialect))"
                 for row in try source.statement(sql).rows([.integer(id)]) {
                     if let session = row.first?.integerValue { cited.insert(session) }
                 }
@@ -240,8 +241,9 @@ public final class HistoryCopy {
     }
 
     /// Which rows of a table session `?1` brings; for rows of runs, those with run ids from
-    /// `?2` to `?3` when `chunked`.
-    static func condition(_ rows: HistoryTable.Rows, chunked: Bool = false) -> String {
+    /// `?2` to `?3` when `chunked`. Value rows are read as `dialect` shows them (on a server,
+    /// with the values in run rows).
+    static func condition(_ rows: HistoryTable.Rows, in dialect: SQLDialect, chunked: Bool = false) -> String {
         let runs = "SELECT id FROM run WHERE session_id = ?1"
         let range = chunked ? "t.run_id BETWEEN ?2 AND ?3 AND " : ""
         switch rows {
@@ -251,7 +253,7 @@ public final class HistoryCopy {
         case .graph: return "t.id IN (SELECT graph_id FROM run WHERE session_id = ?1)"
         case .graphMember: return "t.graph_id IN (SELECT graph_id FROM run WHERE session_id = ?1)"
         case .tensor:
-            let values = "FROM value AS v WHERE \(chunked ? "v.run_id BETWEEN ?2 AND ?3 AND " : "")v.run_id IN (\(runs))"
+            let values = "FROM \(dialect.rowsOf("value")) AS v WHERE \(chunked ? "v.run_id BETWEEN ?2 AND ?3 AND " : "")v.run_id IN (\(runs))"
             return "t.id IN (SELECT v.value_tensor_id \(values)) OR t.id IN (SELECT v.grad_tensor_id \(values))"
         }
     }
@@ -259,7 +261,7 @@ public final class HistoryCopy {
     static func select(_ table: HistoryTable, from dialect: SQLDialect, chunked: Bool = false) -> String {
         let columns = table.selectedColumns.map { "t.\($0)" }.joined(separator: ", ")
         let order = table.order.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
-        return "SELECT \(columns) FROM \(dialect.rowsOf(table.name)) AS t WHERE \(condition(table.rows, chunked: chunked)) ORDER BY \(order)"
+        return "SELECT \(columns) FROM \(dialect.rowsOf(table.name)) AS t WHERE \(condition(table.rows, in: dialect, chunked: chunked)) ORDER BY \(order)"
     }
 
     // MARK: errors

@@ -1,13 +1,15 @@
 /// Several runs stored by one call: what the training writer commits for a group of steps.
 ///
 /// On PostgreSQL the group's run rows travel as one statement, each column as an array
-/// (SQLArrayColumns), and its other value rows (a checkpoint's full tensors) as one more,
-/// instead of a statement or two per step: per statement the server pays more than per row.
-/// The summaries of a step (most of what a training step between checkpoints holds) travel in
-/// its run row, as arrays with an element per param (per row, the server pays more than per
-/// array element; schema-postgres.sql, version 6), and read back as the value rows `insertRun`
-/// would store. The runs get the same ids (taken in the same order from the ids reserved for
-/// the group). SQLite stores run after run, its statements being cheap.
+/// (SQLArrayColumns), with the values of each run in its row: as arrays with an element (or a
+/// row of elements) per node, its summaries, tensor row ids and full scalars (per row, the
+/// server pays more than per array element, and per statement more than per row;
+/// schema-postgres.sql, versions 6 and 8). They read back as the value rows `insertRun` would
+/// store. The group's new tensor rows go first, as one more statement, and the odd value that
+/// does not fit the arrays (a gradient without a value) as rows of `value` after the runs. The
+/// runs get the same ids (taken in the same order from the ids reserved for the group), and the
+/// tensors too (taken in the order of the runs' values). SQLite stores run after run, its
+/// statements being cheap.
 extension RunStore {
     public struct NewRun: Sendable {
         public var record: RunRecord
@@ -29,7 +31,7 @@ extension RunStore {
         ("record_policy", .text), ("steps", .bigint),
     ]
 
-    /// `value`'s columns, for the rows of a group that are not summaries (checkpoints' full tensors).
+    /// `value`'s columns, for the rows of a group that do not fit its run rows' arrays.
     private static let valueColumns: [(name: String, type: SQLArrayColumns.ColumnType)] = [
         ("run_id", .bigint), ("node_id", .bigint), ("shape", .text), ("numel", .bigint),
         ("value_storage", .bigint), ("grad_storage", .bigint),
@@ -55,14 +57,9 @@ extension RunStore {
         return statements
     }()
 
-    /// The params' arrays of `SQLDialect.insertRunsWithSummaries`: node ids, shapes, a row of
-    /// (numel, grad_storage) and a row of the eight statistics per param.
-    private static let summaryColumns: [SQLArrayColumns.ColumnType] = [.bigint, .text, .bigint, .double]
-    private static let summaryWidths = [1, 1, 2, 8]
-
     /// Stores `runs` in one transaction, all or none, and returns their ids in order.
-    /// `afterEach(index, runID)` runs once per run, in order, after that run's rows and before
-    /// the next run's tensors (a checkpoint's rows go there, keeping ids in `insertRun`'s order).
+    /// `afterEach(index, runID)` runs once per run, in order, after its rows (a checkpoint's
+    /// rows go there).
     public func insertRuns(_ runs: [NewRun], afterEach: (Int, Int64) throws -> Void = { _, _ in }) throws -> [Int64] {
         try transaction { try insertRunsInTransaction(runs, afterEach: afterEach) }
     }
@@ -80,9 +77,12 @@ extension RunStore {
         }
         // Ids the caller did not reserve (a single run's insert) are taken here, in one query.
         try reserveIDs([(.run, runs.count), (.tensor, runs.reduce(0) { $0 + RunStore.fullTensorCount(of: $1.values) })])
-        var runRows = SQLArrayColumns(RunStore.runColumns.map(\.type) + [.integer, .integer])
-        var summaries = SQLArrayColumns(RunStore.summaryColumns, widths: RunStore.summaryWidths)
-        var others: [[ValueRecord]] = []
+        var runRows = SQLArrayColumns(RunStore.runColumns.map(\.type) + [.integer, .integer, .integer, .integer])
+        var arrays = ValueArrays()
+        var valueRows = SQLArrayColumns(RunStore.valueColumns.map(\.type))
+        // Filled by `tensorColumns` as the values come, in their order.
+        tensorBatch = SQLArrayColumns(RunStore.tensorColumns.map(\.type))
+        defer { tensorBatch = nil }
         var runIDs: [Int64] = []
         for run in runs {
             guard let runID = takeReservedID(.run) else {
@@ -105,14 +105,17 @@ extension RunStore {
             runRows.append(record.replayOf)
             try runRows.append(record.recordPolicy?.rawValue)
             runRows.append(record.steps.map(Int64.init))
-            var rest: [ValueRecord] = []
-            let first = summaries.rowCount + 1
+            let deferJSON = defersTrainingJSON && record.kind == .train
+            let first = arrays.rowCount + 1
+            var contents = ValueArrays.RunContents()
             for value in run.values {
-                if try !appendSummary(value, to: &summaries) { rest.append(value) }
+                if try !appendToArrays(value, deferJSON: deferJSON, to: &arrays, contents: &contents) {
+                    try appendValueRow(value, runID: runID, deferJSON: deferJSON, to: &valueRows)
+                }
             }
-            if summaries.rowCount >= first {
-                guard let firstPosition = Int32(exactly: first), let lastPosition = Int32(exactly: summaries.rowCount) else {
-                    throw StoreError.invalidRecord("too many summaries for one group of steps")
+            if arrays.rowCount >= first {
+                guard let firstPosition = Int32(exactly: first), let lastPosition = Int32(exactly: arrays.rowCount) else {
+                    throw StoreError.invalidRecord("too many values for one group of steps")
                 }
                 runRows.append(firstPosition)
                 runRows.append(lastPosition)
@@ -120,34 +123,26 @@ extension RunStore {
                 runRows.append(nil as Int32?)
                 runRows.append(nil as Int32?)
             }
-            others.append(rest)
+            runRows.append(Int32(contents.hasTensors ? 1 : 0))
+            runRows.append(Int32(contents.hasScalars ? 1 : 0))
         }
-        let insertRuns = try connection.statement(arraySQL.runs)
-        try runRows.bind(to: insertRuns)
-        try summaries.bind(to: insertRuns, from: Int32(runRows.types.count + 1))
-        try insertRuns.write()
-        // The other rows go last, as one statement after one of their new tensors (collected
-        // while their columns are made): runs and tensors are there by then, and a checkpoint's
-        // rows refer to its run only.
-        var valueRows = SQLArrayColumns(RunStore.valueColumns.map(\.type))
-        tensorBatch = SQLArrayColumns(RunStore.tensorColumns.map(\.type))
-        defer { tensorBatch = nil }
-        for (index, run) in runs.enumerated() {
-            let deferJSON = defersTrainingJSON && run.record.kind == .train
-            for record in others[index] {
-                try appendValueRow(record, runID: runIDs[index], deferJSON: deferJSON, to: &valueRows)
-            }
-            try afterEach(index, runIDs[index])
-        }
+        // Tensors first: the runs' statement checks that the tensors its arrays name are there.
         if let tensors = tensorBatch, tensors.rowCount > 0 {
             let insertTensors = try connection.statement(arraySQL.tensors)
             try tensors.bind(to: insertTensors)
             try insertTensors.write()
         }
+        let insertRuns = try connection.statement(arraySQL.runs)
+        try runRows.bind(to: insertRuns)
+        try arrays.bind(to: insertRuns, from: Int32(runRows.types.count + 1))
+        try insertRuns.write()
         if valueRows.rowCount > 0 {
             let insertValues = try connection.statement(arraySQL.values)
             try valueRows.bind(to: insertValues)
             try insertValues.write()
+        }
+        for (index, runID) in runIDs.enumerated() {
+            try afterEach(index, runID)
         }
         return runIDs
     }
@@ -184,37 +179,37 @@ extension RunStore {
         }
     }
 
-    /// Appends `record` to `rows` if it is a summary row (see `insertValues`), checked as
-    /// `insertSummaries` checks it; false for any other row.
-    private func appendSummary(_ record: ValueRecord, to rows: inout SQLArrayColumns) throws -> Bool {
-        guard case .summary(let value)? = record.value else { return false }
-        var grad: TensorSummary?
-        switch record.grad {
-        case nil: break
-        case .summary(let given)?: grad = given
-        case .full?: return false
-        }
+    /// Appends `record` to the group's arrays if they can hold it (it has a value: a summary, a
+    /// tensor or a scalar), checked as `insertValues` checks it; false for any other row.
+    private func appendToArrays(_ record: ValueRecord, deferJSON: Bool, to arrays: inout ValueArrays,
+                                contents: inout ValueArrays.RunContents) throws -> Bool {
+        guard let recordValue = record.value else { return false }
         guard let numel = TensorJSON.elementCount(of: record.shape) else {
             throw StoreError.invalidRecord("node \(record.nodeID): invalid shape \(record.shape)")
         }
-        // No array of the two summaries: this runs for every param of every training step.
-        if let mismatched = value.numel != numel ? value : grad.flatMap({ $0.numel != numel ? $0 : nil }) {
-            throw StoreError.invalidRecord("node \(record.nodeID): summary of \(mismatched.numel) elements for shape \(record.shape)")
+        // The common case, every param of every training step: two summaries, read directly.
+        if case .summary(let value) = recordValue {
+            var grad: TensorSummary?
+            var summarized = true
+            switch record.grad {
+            case nil: break
+            case .summary(let given)?: grad = given
+            case .full?: summarized = false
+            }
+            if summarized {
+                if let mismatched = value.numel != numel ? value : grad.flatMap({ $0.numel != numel ? $0 : nil }) {
+                    throw StoreError.invalidRecord("node \(record.nodeID): summary of \(mismatched.numel) elements for shape \(record.shape)")
+                }
+                try arrays.appendSummaries(nodeID: record.nodeID, shape: shapeText(record.shape), numel: numel,
+                                           value: value, grad: grad)
+                return true
+            }
         }
-        rows.append(record.nodeID)
-        try rows.append(shapeText(record.shape))
-        rows.append(Int64(numel))
-        rows.append(grad == nil ? nil : Int64(1))
-        Self.appendStatistics(value, to: &rows)
-        Self.appendStatistics(grad, to: &rows)
+        let value = try tensorColumns(recordValue, of: record, numel: numel, isGrad: false, deferJSON: deferJSON)
+        let grad = try tensorColumns(record.grad, of: record, numel: numel, isGrad: true, deferJSON: deferJSON)
+        try arrays.append(nodeID: record.nodeID, shape: shapeText(record.shape), numel: numel, value: value, grad: grad,
+                          contents: &contents)
         return true
-    }
-
-    private static func appendStatistics(_ summary: TensorSummary?, to rows: inout SQLArrayColumns) {
-        rows.append(summary?.min)
-        rows.append(summary?.max)
-        rows.append(summary?.mean)
-        rows.append(summary?.l2)
     }
 }
 

@@ -121,6 +121,17 @@ struct SQLArrayColumns {
         advance()
     }
 
+    /// Appends a row of NULLs, every element of every column.
+    mutating func appendNullRow() {
+        precondition(column == 0 && elementInColumn == 0, "a row is incomplete")
+        for index in types.indices {
+            for _ in 0..<widths[index] {
+                appendNull()
+                advance()
+            }
+        }
+    }
+
     /// Column `index`'s array (0-based) in the binary format: dimensions, flags, element type,
     /// each dimension's length and lower bound (1), then the elements in row-major order.
     func binaryArray(_ index: Int) -> [UInt8] {

@@ -72,8 +72,8 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// The relation to read `table`'s rows from: the table itself, except `value` on
-    /// PostgreSQL, where training steps' summaries travel in their run rows and the internal
-    /// view `value_rows` shows them and `value` as rows of `value` (schema-postgres.sql, version 6).
+    /// PostgreSQL, where runs' values travel in their run rows and the internal view
+    /// `value_rows` shows them and `value` as rows of `value` (schema-postgres.sql, versions 6 and 8).
     public func rowsOf(_ table: String) -> String {
         backend == .postgresql && table == "value" ? "value_rows" : table
     }
@@ -91,26 +91,37 @@ public struct SQLDialect: Sendable, Equatable {
         return "INSERT INTO \(table)(\(names)) SELECT * FROM unnest(\(arrays.joined(separator: ", ")))"
     }
 
-    /// PostgreSQL's INSERT of a group's runs with their steps' summaries (schema-postgres.sql,
-    /// version 6): `?1`… are the runs' `columns` as arrays (see `insertFromArrays`), then two
-    /// more per run, the first and last 1-based position of its params in the arrays that
-    /// follow (NULL: no summaries), then the params of all the runs one after the other: node
-    /// ids, shapes, sizes (a row of numel and grad_storage each) and stats (a row of value min,
-    /// max, mean, L2 and grad min, max, mean, L2 each). Each run's row takes its slice of them.
-    /// nil on SQLite, whose summaries are rows of `value` (see `rowsOf`).
+    /// PostgreSQL's INSERT of a group's runs with their values in their rows (schema-postgres.sql,
+    /// versions 6 and 8): `?1`… are the runs' `columns` as arrays (see `insertFromArrays`), then
+    /// four more per run: the first and last 1-based position of its values in the arrays that
+    /// follow (NULL: none), and whether it has tensor rows and full scalars among them (1 or 0:
+    /// its arrays of those are NULL otherwise). Then the values of all the runs one after the
+    /// other: node ids, shapes, sizes (a row of numel and grad_storage each), stats (a row of
+    /// value min, max, mean, L2 and grad min, max, mean, L2 each), and rows of two (the value's,
+    /// the gradient's) of tensor ids, full scalars and their JSON; each of the last three may be
+    /// NULL when no run has any. Each run's row takes its slice of them. nil on SQLite, whose
+    /// values are rows of `value` (see `rowsOf`).
     func insertRunsWithSummaries(columns: [(name: String, type: SQLArrayColumns.ColumnType)]) -> String? {
         guard insertsFromArrays else { return nil }
         let count = columns.count
+        let perRun = ["summary_first", "summary_last", "with_tensors", "with_scalars"]
         let arrays = columns.enumerated().map { index, column in "CAST(?\(index + 1) AS \(column.type.rawValue)[])" }
-            + ["CAST(?\(count + 1) AS integer[])", "CAST(?\(count + 2) AS integer[])"]
+            + perRun.indices.map { "CAST(?\(count + 1 + $0) AS integer[])" }
         let slice = "[u.summary_first:u.summary_last]"
+        let values = count + perRun.count
         return """
-            INSERT INTO run(\(columns.map(\.name).joined(separator: ", ")), summary_node_ids, summary_shapes, summary_sizes, summary_stats)
+            INSERT INTO run(\(columns.map(\.name).joined(separator: ", ")), summary_node_ids, summary_shapes, summary_sizes, summary_stats,
+                            summary_tensor_ids, summary_scalars, summary_scalar_json)
             SELECT \(columns.map { "u.\($0.name)" }.joined(separator: ", ")),
-                   a.node_ids\(slice), a.shapes\(slice), a.sizes\(slice)[1:2], a.stats\(slice)[1:8]
-            FROM unnest(\(arrays.joined(separator: ", "))) AS u(\((columns.map(\.name) + ["summary_first", "summary_last"]).joined(separator: ", ")))
-            CROSS JOIN (SELECT CAST(?\(count + 3) AS bigint[]) AS node_ids, CAST(?\(count + 4) AS text[]) AS shapes,
-                               CAST(?\(count + 5) AS bigint[]) AS sizes, CAST(?\(count + 6) AS double precision[]) AS stats) AS a
+                   a.node_ids\(slice), a.shapes\(slice), a.sizes\(slice)[1:2], a.stats\(slice)[1:8],
+                   CASE WHEN u.with_tensors = 1 THEN a.tensor_ids\(slice)[1:2] END,
+                   CASE WHEN u.with_scalars = 1 THEN a.scalars\(slice)[1:2] END,
+                   CASE WHEN u.with_scalars = 1 THEN a.scalar_json\(slice)[1:2] END
+            FROM unnest(\(arrays.joined(separator: ", "))) AS u(\((columns.map(\.name) + perRun).joined(separator: ", ")))
+            CROSS JOIN (SELECT CAST(?\(values + 1) AS bigint[]) AS node_ids, CAST(?\(values + 2) AS text[]) AS shapes,
+                               CAST(?\(values + 3) AS bigint[]) AS sizes, CAST(?\(values + 4) AS double precision[]) AS stats,
+                               CAST(?\(values + 5) AS bigint[]) AS tensor_ids, CAST(?\(values + 6) AS double precision[]) AS scalars,
+                               CAST(?\(values + 7) AS text[]) AS scalar_json) AS a
             """
     }
 

@@ -82,6 +82,27 @@ import Testing
         #expect(replay.stdout.hasSuffix("\(originals) runs replayed: \(originals) identical bit for bit, 0 not\n"), "\(replay.stdout)")
     }
 
+    /// A history recorded on the server itself, whose runs keep their values (summaries,
+    /// checkpoints' tensors, scalars) in their run rows there, comes out whole: every view holds
+    /// as many rows, every value as much JSON, and the runs replay bit for bit in the file.
+    @Test(.enabled(if: PostgresServer.isConfigured, PostgresServer.disabledReason))
+    func aHistoryRecordedOnTheServerComesOutWithItsValues() throws {
+        let database = try PostgresServer.createDatabase()
+        defer { PostgresServer.dropDatabase(database) }
+        let server = "dbname=\(database)"
+        try Self.recordNotebooks(into: server)
+        #expect(try PostgresServer.psql("SELECT count(*) FROM run WHERE summary_tensor_ids IS NOT NULL", database: database) != "0")
+        let file = path("out.db")
+        let out = try Binary.run(["copy", "--from", server, "--to", file])
+        #expect(out.status == 0, "\(out.stderr)")
+        for query in ["SELECT count(*) FROM sessions", "SELECT count(*) FROM runs", "SELECT count(*) FROM run_values",
+                      "SELECT count(*) FROM run_values WHERE value_json IS NOT NULL", "SELECT count(*) FROM run_values WHERE grad_json IS NOT NULL",
+                      "SELECT count(*) FROM param_history", "SELECT count(*) FROM checkpoints", "SELECT count(*) FROM tensor"] {
+            #expect(try Binary.sqlite(file, query + ";") == (try PostgresServer.psql(query, database: database)), "\(query)")
+        }
+        try Self.expectEveryRunReplaysIdentically(file)
+    }
+
     /// On a shared server a member copies its own sessions only, and reads everyone's.
     @Test(.enabled(if: PostgresServer.isConfigured, PostgresServer.disabledReason))
     func aMemberIsToldItCanCopyOnlyItsOwnSessions() throws {

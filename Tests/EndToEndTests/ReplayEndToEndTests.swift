@@ -84,10 +84,21 @@ import Testing
         let db = history.location
         #expect(try Binary.run(["run", "notebooks/01-computation-graph.grad", "--db", db]).status == 0)
         let backward = try history.query("SELECT min(run_id) FROM runs WHERE kind = 'backward';")
-        _ = try history.query("""
-            UPDATE value SET grad = 2.5, grad_json = '2.5'
-            WHERE run_id = \(backward) AND node_id IN (SELECT node_id FROM run_nodes WHERE run_id = \(backward) AND name IN ('b', 'd'));
-            """)
+        switch backend {
+        case .sqlite:
+            _ = try history.query("""
+                UPDATE value SET grad = 2.5, grad_json = '2.5'
+                WHERE run_id = \(backward) AND node_id IN (SELECT node_id FROM run_nodes WHERE run_id = \(backward) AND name IN ('b', 'd'));
+                """)
+        case .postgresql:
+            // On the server a run's scalars are elements of its row's arrays (schema-postgres.sql, version 8).
+            for name in ["b", "d"] {
+                let position = "array_position(summary_node_ids, (SELECT node_id FROM run_nodes WHERE run_id = \(backward) AND name = '\(name)'))"
+                _ = try history.query("""
+                    UPDATE run SET summary_scalars[\(position)][2] = 2.5, summary_scalar_json[\(position)][2] = '2.5' WHERE id = \(backward);
+                    """)
+            }
+        }
         let output = try Binary.run(["replay", "--run", backward, "--db", db])
         #expect(output.status == 1)
         #expect(output.stdout.contains("DIFFERENT: 2 of 16 stored quantities differ from the replay"), "\(output.stdout)")

@@ -85,6 +85,41 @@ struct PostgresRunGroupTests {
         #expect(try history.table("SELECT count(*) FROM run_values").first == [.integer(49 * 8)])
     }
 
+    /// A checkpoint's params in full go into its run row too: the group is two statements, its
+    /// new tensors and its runs, and `value` gets no row. A value that the arrays cannot hold (a
+    /// gradient without a value) is a row of `value`, in the same transaction.
+    @Test func aGroupWithCheckpointsIsItsTensorsAndItsRuns() throws {
+        let history = try History()
+        let runs = history.runs(11, checkpointEvery: 5).map(\.0)
+        _ = try history.store.insertRuns([runs[0]])
+        let connection = try history.connection
+        let sentBefore = connection.writesSentAhead
+        _ = try history.store.insertRuns(Array(runs[1...]))
+        #expect(connection.writesSentAhead - sentBefore == 2)
+        #expect(try history.table("SELECT count(*) FROM value").first == [.integer(0)])
+        #expect(try history.table("SELECT count(*) FROM value_rows").first == [.integer(11 * 8)])
+        // Steps 0, 5 and 10: tensors (six params) and a scalar (p6) in full; the others neither.
+        #expect(try history.table("""
+            SELECT step, cardinality(summary_tensor_ids), cardinality(summary_scalars) FROM run
+            WHERE summary_tensor_ids IS NOT NULL OR summary_scalars IS NOT NULL ORDER BY step
+            """) == [0, 5, 10].map { [.integer($0), .integer(16), .integer(16)] })
+        #expect(try history.table("SELECT count(*) FROM value_rows WHERE value_storage = 2 AND grad_storage = 2").first
+                == [.integer(3 * 8)])
+
+        let gradientOnly = RunStore.NewRun(
+            record: RunRecord(sessionID: history.sessionID, cellID: history.cellID, kind: .backward, target: "J", recordPolicy: .scalars),
+            nodeIDs: history.params.map(\.0),
+            values: [ValueRecord(nodeID: history.params[6].0, shape: [], value: .full([2.5]), grad: nil),
+                     ValueRecord(nodeID: history.params[1].0, shape: [16], value: nil, grad: .full((0..<16).map(Double.init)))])
+        let before = connection.writesSentAhead
+        let runID = try #require(try history.store.insertRuns([gradientOnly]).first)
+        #expect(connection.writesSentAhead - before == 3)
+        #expect(try history.table("SELECT node_id, value_storage, grad_storage FROM value WHERE run_id = \(runID)")
+                == [[.integer(history.params[1].0), .null, .integer(2)]])
+        #expect(try history.table("SELECT node_id, value, value_json FROM value_rows WHERE run_id = \(runID) AND value_storage = 2")
+                == [[.integer(history.params[6].0), .real(2.5), .text("2.5")]])
+    }
+
     /// Groups with checkpoints (full tensors, a tensor row reused) and single runs on the server
     /// read back as SQLite's rows, run by run: same ids, same value rows, same views.
     @Test func groupsReadBackAsSQLitesRows() throws {
@@ -165,7 +200,9 @@ struct PostgresRunGroupTests {
             SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements
             WHERE statement LIKE 'INSERT INTO run(%' OR statement LIKE 'INSERT INTO value(%' OR statement LIKE 'INSERT INTO tensor(%'
             """)
-        #expect(plans == [[.integer(8 + 5 + 5), .integer(0)]], "\(plans)")
+        // Eight groups' runs, and the tensors of the five with a checkpoint (whose values are in
+        // their run rows: no INSERT INTO value).
+        #expect(plans == [[.integer(8 + 5), .integer(0)]], "\(plans)")
     }
 
     @Test func aGroupWithABadStepStoresNothing() throws {

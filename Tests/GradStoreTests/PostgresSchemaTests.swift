@@ -14,7 +14,8 @@ import Testing
         #expect(PostgresSchema.sections.prefix(common).map(\.version) == Schema.sections.map(\.version))
         #expect(PostgresSchema.sections.prefix(common).dropFirst().map(\.name) == Schema.sections.dropFirst().map(\.name))
         #expect(PostgresSchema.sections.dropFirst(common).map(\.name) == ["training steps written as few rows, checked once per statement",
-                                                                           "a value row's tensors checked once per statement too"])
+                                                                           "a value row's tensors checked once per statement too",
+                                                                           "a run's full tensors and scalars in its row too"])
     }
 
     @Test func theHeaderSaysWhatDiffers() {

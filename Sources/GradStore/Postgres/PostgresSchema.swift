@@ -30,13 +30,15 @@ public enum PostgresSchema {
     static let publicViews = ["sessions", "cells", "nodes", "runs", "run_values", "run_nodes", "train_steps",
                               "param_history", "checkpoints"]
     /// Views SQLite does not have: `value_rows`, what the public views and the store read for
-    /// `value` (schema-postgres.sql, version 6).
+    /// `value` (schema-postgres.sql, versions 6 and 8).
     static let internalViews = ["value_rows"]
 
-    /// Columns SQLite's tables do not have, besides `owner` on every table: a training step's
-    /// summaries in its run row (version 6), which `value_rows` shows as rows of `value`.
+    /// Columns SQLite's tables do not have, besides `owner` on every table: a run's values in its
+    /// row, summaries (version 6) and tensor rows and full scalars (version 8), which
+    /// `value_rows` shows as rows of `value`.
     static let internalColumns: [String: [String]] = [
-        "run": ["summary_node_ids", "summary_shapes", "summary_sizes", "summary_stats"],
+        "run": ["summary_node_ids", "summary_shapes", "summary_sizes", "summary_stats",
+                "summary_tensor_ids", "summary_scalars", "summary_scalar_json"],
     ]
 
     /// The only columns gradbook changes after inserting a row (a session's end, a cell's
