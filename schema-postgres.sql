@@ -866,8 +866,10 @@ BEGIN
         LEFT JOIN LATERAL (SELECT true AS present FROM graph AS p WHERE p.id = n.graph_id LIMIT 1) AS found ON true
         WHERE found.present IS NULL
         UNION ALL
+        -- The steps of a train() call name the same params: their arrays are unpacked once.
         SELECT 'run_summary_node_ids_fkey', 'summary_node_ids[]', coalesce(n.node_id::text, 'NULL'), 'node'
-        FROM (SELECT DISTINCT unnest(summary_node_ids) AS node_id FROM new_rows) AS n
+        FROM (SELECT DISTINCT unnest(ids.summary_node_ids) AS node_id
+              FROM (SELECT DISTINCT summary_node_ids FROM new_rows WHERE summary_node_ids IS NOT NULL) AS ids) AS n
         LEFT JOIN LATERAL (SELECT true AS present FROM node AS p WHERE p.id = n.node_id LIMIT 1) AS found ON true
         WHERE n.node_id IS NULL OR found.present IS NULL
         UNION ALL
