@@ -49,7 +49,7 @@ extension RunStore {
     private static let arraySQL: [SQLDialect.Backend: (runs: String, values: String, tensors: String)] = {
         var statements: [SQLDialect.Backend: (runs: String, values: String, tensors: String)] = [:]
         for dialect in [SQLDialect.sqlite, SQLDialect.postgresql] {
-            guard let runs = dialect.insertRunsWithSummaries(columns: runColumns),
+            guard let runs = dialect.insertRunsWithValues(columns: runColumns),
                   let values = dialect.insertFromArrays(table: "value", columns: valueColumns),
                   let tensors = dialect.insertFromArrays(table: "tensor", columns: tensorColumns) else { continue }
             statements[dialect.backend] = (runs, values, tensors)

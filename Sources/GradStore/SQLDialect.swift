@@ -101,7 +101,7 @@ public struct SQLDialect: Sendable, Equatable {
     /// the gradient's) of tensor ids, full scalars and their JSON; each of the last three may be
     /// NULL when no run has any. Each run's row takes its slice of them. nil on SQLite, whose
     /// values are rows of `value` (see `rowsOf`).
-    func insertRunsWithSummaries(columns: [(name: String, type: SQLArrayColumns.ColumnType)]) -> String? {
+    func insertRunsWithValues(columns: [(name: String, type: SQLArrayColumns.ColumnType)]) -> String? {
         guard insertsFromArrays else { return nil }
         let count = columns.count
         let perRun = ["summary_first", "summary_last", "with_tensors", "with_scalars"]

@@ -1,5 +1,5 @@
 /// The values of a group's runs as the arrays their run rows take slices of (PostgreSQL,
-/// schema-postgres.sql versions 6 and 8; `SQLDialect.insertRunsWithSummaries`): per value its
+/// schema-postgres.sql versions 6 and 8; `SQLDialect.insertRunsWithValues`): per value its
 /// node id, shape, a row of (numel, grad_storage) and a row of the eight statistics, and, once
 /// any value of the group is stored in full, rows of (value's, gradient's) tensor ids, full
 /// scalars and their JSON. Until then those three are not sent at all: most groups are training
