@@ -108,6 +108,9 @@ def main():
     if record:
         add("record (moons, %record params)", "overhead vs %record none", record.get("overhead_fraction"), [], "<= 0.10")
         add("record (moons, %record params)", "bytes per step", record.get("bytes_per_step_params"), [], "")
+        for policy in ("params", "none"):
+            wait = median(record.get(f"s_write_wait_per_call_{policy}"))
+            add(f"record (moons, %record {policy})", "end-of-call wait ms", wait and wait * 1e3, [], "")
         add("record (moons, %record all)", "values/s", record.get("values_per_s_all", record.get("values_per_s")), [], ">= 1e6")
 
     print(f"{'workload':<30} {'metric':<28} {'gradbook':>12}  peers (value, gradbook/peer)   target")

@@ -9,6 +9,10 @@ public struct RecordResult: Sendable {
     public var secondsPerStepRecorded: [Double]
     public var secondsPerStepUnrecorded: [Double]
     public var secondsPerStepAll: [Double]
+    /// Seconds each `params` and `none` call waited, after its last step, for the writer to
+    /// commit (included in the step times above): the part of a call's cost that is its end.
+    public var writeWaitRecorded: [Double]
+    public var writeWaitUnrecorded: [Double]
     /// Elements stored in full (values, gradients and optimizer state) by one recorded
     /// `train()` call, under `%record params` and under `%record all`.
     public var valuesPerCall: Int
@@ -41,6 +45,8 @@ public struct RecordResult: Sendable {
             ("s_per_step_params", Stats(secondsPerStepRecorded).json),
             ("s_per_step_none", Stats(secondsPerStepUnrecorded).json),
             ("s_per_step_all", Stats(secondsPerStepAll).json),
+            ("s_write_wait_per_call_params", Stats(writeWaitRecorded).json),
+            ("s_write_wait_per_call_none", Stats(writeWaitUnrecorded).json),
             ("overhead_fraction", .number(overhead)),
             ("overhead_fraction_all", .number(overheadAll)),
             ("values_per_call", .int(valuesPerCall)),
@@ -49,13 +55,6 @@ public struct RecordResult: Sendable {
             ("values_per_s_all", .number(valuesPerSecondAll.isFinite ? valuesPerSecondAll : -1)),
             ("bytes_per_step_params", .number(bytesPerStep)),
         ])
-    }
-
-    public var summary: String {
-        String(format: "record: %.3f ms/step with %%record params, %.3f ms/step with %%record none: +%.1f %% (%.0f bytes/step); "
-               + "%%record all: %.3f ms/step, +%.1f %%, %.2f M values/s",
-               medianRecorded * 1e3, medianUnrecorded * 1e3, overhead * 100, bytesPerStep,
-               medianAll * 1e3, overheadAll * 100, valuesPerSecondAll / 1e6)
     }
 }
 
@@ -98,6 +97,7 @@ public enum RecordBenchmark {
         try execute(setup, in: session)
         let train = "train(loss, steps=\(steps), lr=0.05);"
         var seconds: [String: [Double]] = [:]
+        var waits: [String: [Double]] = [:]
         // One call of each first, untimed: statements get prepared, buffers allocated.
         for policy in ["params", "none"] {
             try execute("%record \(policy)", in: session)
@@ -111,10 +111,12 @@ public enum RecordBenchmark {
             let start = monotonicNanoseconds()
             try execute(train, in: session)
             seconds[policy, default: []].append(Double(monotonicNanoseconds() - start) / 1e9 / Double(steps))
+            if let wait = session.lastTrainingWriteWait { waits[policy, default: []].append(wait) }
             if policy == "params" { paramsBytes += Double(try store.connection.storageBytes() - before) }
         }
         return RecordResult(steps: steps, secondsPerStepRecorded: seconds["params"] ?? [], secondsPerStepUnrecorded: seconds["none"] ?? [],
-                            secondsPerStepAll: seconds["all"] ?? [], valuesPerCall: try valuesStored(policy: "params", store: store),
+                            secondsPerStepAll: seconds["all"] ?? [], writeWaitRecorded: waits["params"] ?? [],
+                            writeWaitUnrecorded: waits["none"] ?? [], valuesPerCall: try valuesStored(policy: "params", store: store),
                             valuesPerCallAll: try valuesStored(policy: "all", store: store),
                             bytesPerStep: paramsBytes / Double(calls * steps), machine: MachineInfo())
     }

@@ -16,6 +16,8 @@ final class GraphRecorder {
     static let defaultCheckpointEvery = 100
     /// The train() call being recorded (see `recordTrainingStep`).
     private var training: TrainingRecording?
+    /// Seconds the last train() call waited, after its loop, for its steps to be written.
+    private(set) var lastWriteWait: Double?
 
     /// Tensors up to this many elements are stored in full under the default policy.
     static let fullStorageLimit = 4096
@@ -119,7 +121,9 @@ final class GraphRecorder {
                 failure = error
             }
         }
+        let waitStarted = Clock.now()
         do { try training.writer.finish() } catch { failure = failure ?? error }
+        lastWriteWait = Clock.now() - waitStarted
         if let failure { throw failure }
         return recorded
     }

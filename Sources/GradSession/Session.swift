@@ -37,6 +37,11 @@ public final class Session {
         set { recorder.policy = newValue }
     }
 
+    /// Seconds the last `train()` statement waited, after its last step, for the writer to
+    /// commit its steps (nil before the first): what recording adds at the end of a call, which
+    /// `gradbook bench record` reports beside the step times.
+    public var lastTrainingWriteWait: Double? { recorder.lastWriteWait }
+
     /// K: a `train()` without `checkpoint_every=` stores a checkpoint at every K-th step (and
     /// at its first and last finished step). At least 1.
     public var checkpointEvery: Int {

@@ -13,6 +13,11 @@ import GradStore
         #expect(file.valuesPerCall == 2 * 2 * 354)
         // ... and under `all` every node's value and gradient at every step.
         #expect(file.valuesPerCallAll > 4 * 2 * 354)
+        // Each timed call's wait for the writer, a part of that call's time.
+        for (waits, perStep) in [(file.writeWaitRecorded, file.secondsPerStepRecorded), (file.writeWaitUnrecorded, file.secondsPerStepUnrecorded)] {
+            #expect(waits.count == 1 && perStep.count == 1)
+            for (wait, stepSeconds) in zip(waits, perStep) { #expect(wait >= 0 && wait <= stepSeconds * 4) }
+        }
         guard ProcessInfo.processInfo.environment["GRADBOOK_TEST_POSTGRES"] == "1"
                 || ProcessInfo.processInfo.environment["GRADBOOK_TEST_REQUIRE_POSTGRES"] == "1" else { return }
         let database = "gb_bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"

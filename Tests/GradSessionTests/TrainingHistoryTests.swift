@@ -83,6 +83,17 @@ import Testing
         #expect(try rows(session, "SELECT sum(is_checkpoint), count(*) FROM train_steps") == [[.integer(4), .integer(25)]])
     }
 
+    @Test func aTrainStatementSaysHowLongItsEndWaitedForTheWriter() throws {
+        let session = try makeSession()
+        try run(session, Self.classifier)
+        #expect(session.lastTrainingWriteWait == nil)
+        let started = Date()
+        try run(session, "train(loss, steps=3, lr=0.05)")
+        let elapsed = Date().timeIntervalSince(started)
+        let wait = try #require(session.lastTrainingWriteWait)
+        #expect(wait >= 0 && wait <= elapsed)
+    }
+
     @Test func theIntervalComesFromTheRecordMagicUnlessTrainSetsIt() throws {
         let session = try makeSession()
         try run(session, Self.classifier)
