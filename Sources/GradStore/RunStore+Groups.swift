@@ -11,6 +11,15 @@
 /// tensors too (taken in the order of the runs' values). SQLite stores run after run, its
 /// statements being cheap.
 extension RunStore {
+    /// A group's rows as `insertGroupRows` sends them, ids taken.
+    struct GroupRows {
+        var runIDs: [Int64]
+        var runRows: SQLArrayColumns
+        var arrays: ValueArrays
+        var valueRows: SQLArrayColumns
+        var tensors: SQLArrayColumns?
+    }
+
     public struct NewRun: Sendable {
         public var record: RunRecord
         /// As in `insertRun`: every node definition of the run's graph.
@@ -68,7 +77,7 @@ extension RunStore {
     /// training writer): on a server, a savepoint of its own would cost two more statements.
     func insertRunsInTransaction(_ runs: [NewRun], afterEach: (Int, Int64) throws -> Void) throws -> [Int64] {
         precondition(connection.isInTransaction, "insertRunsInTransaction outside a transaction")
-        guard let arraySQL = RunStore.arraySQL[connection.dialect.backend] else {
+        guard RunStore.arraySQL[connection.dialect.backend] != nil else {
             return try runs.enumerated().map { index, run in
                 let runID = try insertRun(run.record, nodeIDs: run.nodeIDs, values: run.values)
                 try afterEach(index, runID)
@@ -77,6 +86,33 @@ extension RunStore {
         }
         // Ids the caller did not reserve (a single run's insert) are taken here, in one query.
         try reserveIDs([(.run, runs.count), (.tensor, runs.reduce(0) { $0 + RunStore.fullTensorCount(of: $1.values) })])
+        return try insertGroupRows(buildGroupRows(runs), afterEach: afterEach)
+    }
+
+    /// Whether `runs` can be put together as rows (`groupRowsBuiltAhead`) without a word to the
+    /// database: the backend sends arrays, their graphs are known and the ids they take are
+    /// reserved.
+    func canBuildGroupRowsAhead(_ runs: [NewRun]) -> Bool {
+        guard RunStore.arraySQL[connection.dialect.backend] != nil else { return false }
+        let fullTensors = runs.reduce(0) { $0 + RunStore.fullTensorCount(of: $1.values) }
+        return runs.count <= reservedIDs[.run]?.count ?? 0
+            && fullTensors <= reservedIDs[.tensor]?.count ?? 0
+            && runs.allSatisfy { knowsGraph(of: $0.nodeIDs) }
+    }
+
+    /// The rows of `runs`, put together while the connection is busy with something else (a
+    /// commit sent ahead), to be stored by `insertGroupRows` in a later transaction. nil when
+    /// `canBuildGroupRowsAhead` says no. The rows name the ids they took: if the transaction
+    /// before theirs fails, the rollback forgets the ids and cached rows they may name, and the
+    /// rows must be built again.
+    func groupRowsBuiltAhead(_ runs: [NewRun]) throws -> GroupRows? {
+        guard canBuildGroupRowsAhead(runs) else { return nil }
+        return try buildGroupRows(runs)
+    }
+
+    /// Puts `runs` together as the group's arrays, taking reserved ids; asks the database only
+    /// for a graph it does not know or a tensor id that was not reserved.
+    private func buildGroupRows(_ runs: [NewRun]) throws -> GroupRows {
         var runRows = SQLArrayColumns(RunStore.runColumns.map(\.type) + [.integer, .integer, .integer, .integer])
         var arrays = ValueArrays()
         var valueRows = SQLArrayColumns(RunStore.valueColumns.map(\.type))
@@ -126,25 +162,35 @@ extension RunStore {
             runRows.append(Int32(contents.hasTensors ? 1 : 0))
             runRows.append(Int32(contents.hasScalars ? 1 : 0))
         }
+        return GroupRows(runIDs: runIDs, runRows: runRows, arrays: arrays, valueRows: valueRows, tensors: tensorBatch)
+    }
+
+    /// Sends a group's rows: its statements, then `afterEach(index, runID)` for each run in
+    /// order. Must run in a transaction; returns the runs' ids.
+    func insertGroupRows(_ rows: GroupRows, afterEach: (Int, Int64) throws -> Void) throws -> [Int64] {
+        precondition(connection.isInTransaction, "insertGroupRows outside a transaction")
+        guard let arraySQL = RunStore.arraySQL[connection.dialect.backend] else {
+            throw StoreError.invalidRecord("this database stores runs one by one")
+        }
         // Tensors first: the runs' statement checks that the tensors its arrays name are there.
-        if let tensors = tensorBatch, tensors.rowCount > 0 {
+        if let tensors = rows.tensors, tensors.rowCount > 0 {
             let insertTensors = try connection.statement(arraySQL.tensors)
             try tensors.bind(to: insertTensors)
             try insertTensors.write()
         }
         let insertRuns = try connection.statement(arraySQL.runs)
-        try runRows.bind(to: insertRuns)
-        try arrays.bind(to: insertRuns, from: Int32(runRows.types.count + 1))
+        try rows.runRows.bind(to: insertRuns)
+        try rows.arrays.bind(to: insertRuns, from: Int32(rows.runRows.types.count + 1))
         try insertRuns.write()
-        if valueRows.rowCount > 0 {
+        if rows.valueRows.rowCount > 0 {
             let insertValues = try connection.statement(arraySQL.values)
-            try valueRows.bind(to: insertValues)
+            try rows.valueRows.bind(to: insertValues)
             try insertValues.write()
         }
-        for (index, runID) in runIDs.enumerated() {
+        for (index, runID) in rows.runIDs.enumerated() {
             try afterEach(index, runID)
         }
-        return runIDs
+        return rows.runIDs
     }
 
     /// The tensors (not scalars) that `values` hold in full: at most that many tensor rows.

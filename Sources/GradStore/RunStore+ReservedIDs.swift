@@ -11,7 +11,12 @@
 ///
 /// Not drawn in larger chunks, as a sequence's `CACHE` would: that would save the group's wait
 /// for its ids, but every session would leave a chunk's worth of unused ids behind, so the same
-/// notebooks would number their runs differently on a server than in a file.
+/// notebooks would number their runs differently on a server than in a file. The training
+/// writer draws ahead only what its call will use (a run per step still to come, and the run
+/// the statement records at the end; TrainingWriter.swift): an id left over is the session's
+/// next run's, as it would be in a file. Tensor ids are drawn for an upper bound anyway (an
+/// unchanged tensor reuses its row), those left serving the next tensors; the writer adds one
+/// for the call's last checkpoint and the run recorded with it.
 extension RunStore {
     public enum ReservableTable: String, Sendable {
         case train
@@ -33,6 +38,7 @@ extension RunStore {
             return missing > 0 ? (table, missing) : nil
         }
         guard !wanted.isEmpty, let query = reservationQuery(wanted.map(\.table)) else { return }
+        idReservations += 1
         let rows = try connection.statement(query).rows(wanted.map { .integer(Int64($0.count)) })
         for row in rows {
             guard row.count == 2, let index = row[0].integerValue, let id = row[1].integerValue,

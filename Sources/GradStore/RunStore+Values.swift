@@ -306,11 +306,7 @@ extension RunStore {
     /// stored graph, else a new one. nil for an empty set.
     func graphID(for nodeIDs: [Int64]) throws -> Int64? {
         guard !nodeIDs.isEmpty else { return nil }
-        var sorted = nodeIDs
-        if !RunStore.isStrictlyIncreasing(sorted) {
-            sorted.sort()
-            sorted = RunStore.removingAdjacentDuplicates(sorted)
-        }
+        let sorted = RunStore.graphKey(of: nodeIDs)
         if let known = knownGraphs[sorted] {
             return known
         }
@@ -341,6 +337,17 @@ extension RunStore {
         insertMember.reset()
         remember(graph: graphID, nodeIDs: sorted)
         return graphID
+    }
+
+    /// Whether `graphID(for:)` answers without asking the database.
+    func knowsGraph(of nodeIDs: [Int64]) -> Bool {
+        nodeIDs.isEmpty || knownGraphs[RunStore.graphKey(of: nodeIDs)] != nil
+    }
+
+    /// A graph's node ids as `knownGraphs` keys them: sorted, each once.
+    private static func graphKey(of nodeIDs: [Int64]) -> [Int64] {
+        guard !isStrictlyIncreasing(nodeIDs) else { return nodeIDs }
+        return removingAdjacentDuplicates(nodeIDs.sorted())
     }
 
     private func remember(graph: Int64, nodeIDs: [Int64]) {

@@ -36,6 +36,8 @@ public final class RunStore {
     public var defersTrainingJSON = false
     /// Ids taken ahead from the server (see RunStore+ReservedIDs.swift).
     var reservedIDs: [ReservableTable: ArraySlice<Int64>] = [:]
+    /// Queries that reserved ids so far (what tests check).
+    var idReservations = 0
     /// The reservation query of each list of tables asked for (see RunStore+ReservedIDs.swift),
     /// put together once rather than at every group of steps.
     var reservationQueries: [[ReservableTable]: String] = [:]

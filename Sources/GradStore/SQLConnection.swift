@@ -27,6 +27,18 @@ public protocol SQLConnection: AnyObject {
     /// error no later than the top-level commit, which then fails and rolls everything back.
     func transaction<T>(_ body: () throws -> T) throws -> T
     var isInTransaction: Bool { get }
+    /// Runs `body` in a top-level transaction like `transaction`, and returns once its COMMIT
+    /// is sent if the backend can send it ahead (a server): true then, and `finishCommit()`
+    /// must read the answer before anything else uses the connection. False when the
+    /// transaction is committed already (SQLite, whose commit has no one to wait for).
+    func transactionCommittingAhead(_ body: () throws -> Void) throws -> Bool
+    /// What turns readable when the answer to a commit sent ahead arrives (a socket), if any.
+    var answerDescriptor: Int32? { get }
+    /// Whether `finishCommit()` can read the answer without waiting.
+    func commitAnswered() -> Bool
+    /// Reads the answer to the commit sent ahead: returns once committed; otherwise the
+    /// transaction is rolled back and the failing write's error thrown.
+    func finishCommit() throws
     /// Top-level transactions committed through `transaction`.
     var transactionsCommitted: Int { get }
 
@@ -88,6 +100,15 @@ extension SQLStatement {
 }
 
 extension SQLConnection {
+    public func transactionCommittingAhead(_ body: () throws -> Void) throws -> Bool {
+        try transaction(body)
+        return false
+    }
+
+    public var answerDescriptor: Int32? { nil }
+    public func commitAnswered() -> Bool { true }
+    public func finishCommit() throws {}
+
     /// The first column of the first row, as an integer (nil for no row or NULL).
     public func scalarInteger(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64? {
         try statement(sql).rows(arguments).first?.first?.integerValue

@@ -16,6 +16,15 @@ import Foundation
 /// still never half-written, and a crash loses at most the steps not yet committed, which
 /// the queue holds either way.
 ///
+/// On a server, a group's COMMIT is sent without waiting for its answer, and the writer waits
+/// for that answer and for the end of the call together: the steps left when the call ends
+/// (the last one a checkpoint under `params`) are put together while the server commits the
+/// group before them, and sent the moment it answers. Their ids are reserved ahead for that,
+/// with the group before (the rest of the call's runs and a checkpoint's tensors), so that
+/// building them needs no word with the server. The call's end waits for the server's work,
+/// not for the writer's too. If the group before fails, the rows built ahead are dropped
+/// (they may name its rows) and built again.
+///
 /// The store belongs to the writer from `init` until `finish()` returns: its owner must not
 /// use it in between. At most `capacity` steps, holding at most `valueBudget` numbers between
 /// them, wait; `submit` blocks beyond that, so a writer slower than the training loop slows the
@@ -82,6 +91,20 @@ public final class TrainingWriter: @unchecked Sendable {
     private var failure: (any Error)?
     private var currentTrainID: Int64?
     private var runIDs: [Int64] = []
+    /// The steps the call will submit (its train row's), and how many the writer has taken.
+    private var expectedSteps = 0
+    private var stepsTaken = 0
+    /// The most full tensors one step taken so far held (a checkpoint's), and the most node
+    /// definitions one step's graph had.
+    private var largestStepTensors = 0
+    private var largestGraph = 0
+    private var keepsCheckpoints = false
+    /// Steps whose rows were built while the server committed the group before them (what
+    /// tests check); guarded by `condition`.
+    private var builtAheadCount = 0
+    /// Wakes the writer waiting for a commit's answer when `finish()` is called; nil on a
+    /// backend whose commits are answered at once (SQLite).
+    private let wakePipe: WakePipe?
     /// The store's writer thread, or a thread of this writer's own if that one is still busy
     /// with a writer nobody finished.
     private var sharedThread: WorkerThread?
@@ -94,6 +117,7 @@ public final class TrainingWriter: @unchecked Sendable {
         self.capacity = Swift.max(1, capacity)
         self.valueBudget = valueBudget
         self.groupLimit = Swift.max(1, groupLimit)
+        wakePipe = store.connection.answerDescriptor == nil ? nil : try WakePipe()
         let shared = try store.trainingWriterThread()
         if shared.start({ [self] in writeUntilClosed() }) {
             sharedThread = shared
@@ -132,6 +156,7 @@ public final class TrainingWriter: @unchecked Sendable {
         closing = true
         condition.broadcast()
         condition.unlock()
+        wakePipe?.wake()
         // The job ends once the queue is empty; after that it holds nothing of the store, so
         // the store closes when its owner lets it go (even if the process then exits).
         sharedThread?.waitUntilIdle()
@@ -142,13 +167,28 @@ public final class TrainingWriter: @unchecked Sendable {
         return runIDs
     }
 
+    /// Steps so far whose rows were built while the server committed the group before them.
+    var stepsBuiltAhead: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return builtAheadCount
+    }
+
     private func writeUntilClosed() {
+        var taken: [Step] = []
+        var builtAhead: RunStore.GroupRows?
         while true {
-            let group = nextSteps()
+            let group = taken.isEmpty ? nextSteps() : taken
             if group.isEmpty { return }
+            taken = []
+            let groupBuiltAhead = builtAhead.take()
             var error: (any Error)?
             if failureSoFar() == nil {
-                do { try write(group) } catch let caught { error = caught }
+                do {
+                    (taken, builtAhead) = try write(group, builtAhead: groupBuiltAhead)
+                } catch let caught {
+                    error = caught
+                }
             }
             condition.lock()
             if let error, failure == nil { failure = error }
@@ -165,6 +205,11 @@ public final class TrainingWriter: @unchecked Sendable {
         while pendingStart == pending.count && !closing {
             condition.wait()
         }
+        return takeWaitingSteps()
+    }
+
+    /// The steps waiting, at most `groupLimit`; the lock held.
+    private func takeWaitingSteps() -> [Step] {
         var group: [Step] = []
         while group.count < groupLimit, pendingStart < pending.count, let queued = pending[pendingStart] {
             pending[pendingStart] = nil
@@ -172,8 +217,16 @@ public final class TrainingWriter: @unchecked Sendable {
             queuedValues &-= queued.heldValues
             group.append(queued.step)
         }
+        stepsTaken += group.count
         condition.broadcast()
         return group
+    }
+
+    /// The steps left once `finish()` was called, if there are any (none before).
+    private func stepsLeftAtTheEnd() -> [Step] {
+        condition.lock()
+        defer { condition.unlock() }
+        return closing ? takeWaitingSteps() : []
     }
 
     private func failureSoFar() -> (any Error)? {
@@ -184,15 +237,26 @@ public final class TrainingWriter: @unchecked Sendable {
 
     /// Commits `group` in one transaction; if that fails, commits its steps one by one, so the
     /// steps before the one that cannot be written are kept and the error names that one.
-    private func write(_ group: [Step]) throws {
-        if group.count > 1 {
-            let trainIDBefore = currentTrainID
-            do {
-                runIDs.append(contentsOf: try insert(group[...]))
-                return
-            } catch {
-                currentTrainID = trainIDBefore
+    /// Returns the steps taken meanwhile (the call's last, while the server committed `group`)
+    /// with their rows if they could be built then.
+    private func write(_ group: [Step], builtAhead: RunStore.GroupRows?) throws -> ([Step], RunStore.GroupRows?) {
+        var taken: [Step] = []
+        var takenRows: RunStore.GroupRows?
+        let trainIDBefore = currentTrainID
+        do {
+            let ids = try send(group[...], builtAhead: builtAhead)
+            if ids.sentAhead {
+                if waitForAnswerOrTheEnd() {
+                    taken = stepsLeftAtTheEnd()
+                    takenRows = buildAhead(taken)
+                }
+                try store.connection.finishCommit()
             }
+            runIDs.append(contentsOf: ids.runIDs)
+            return (taken, takenRows)
+        } catch {
+            currentTrainID = trainIDBefore
+            guard group.count > 1 else { throw error }
         }
         for index in group.indices {
             let trainIDBefore = currentTrainID
@@ -203,37 +267,118 @@ public final class TrainingWriter: @unchecked Sendable {
                 throw error
             }
         }
+        // Rows built while the group's transaction was in flight may name what its rollback
+        // took back: they are built again.
+        return (taken, nil)
+    }
+
+    /// Stores `steps` and their following runs in one transaction, its commit sent ahead where
+    /// the backend can (then `finishCommit()` reads the answer), and returns their run ids.
+    /// A failure rolls the whole transaction back.
+    private func send(_ steps: ArraySlice<Step>, builtAhead: RunStore.GroupRows?) throws -> (runIDs: [Int64], sentAhead: Bool) {
+        var runIDs: [Int64] = []
+        let sentAhead = try store.connection.transactionCommittingAhead {
+            if let builtAhead {
+                let checkpoints = steps.flatMap { [$0.checkpoint] + $0.followingRuns.map { _ in nil } }
+                runIDs = try store.insertGroupRows(builtAhead) { index, runID in
+                    if let checkpoint = checkpoints[index] { try store.insertCheckpointRows(runID: runID, checkpoint) }
+                }
+            } else {
+                runIDs = try insertInTransaction(steps)
+            }
+        }
+        return (runIDs, sentAhead)
     }
 
     /// Stores `steps` and their following runs in one transaction (see `RunStore.insertRuns`)
-    /// and returns their run ids. `insertRunsInTransaction`: a failure rolls the whole
-    /// transaction back here anyway.
+    /// and returns their run ids; the answer waited for.
     private func insert(_ steps: ArraySlice<Step>) throws -> [Int64] {
-        try store.transaction {
-            // The group's ids, if the store has not enough of them left, in one query sent with
-            // BEGIN (outside the transaction it would be one more commit to flush).
-            try store.reserveIDs([(.train, steps.filter { $0.train != nil }.count),
-                                  (.run, steps.reduce(0) { $0 + 1 + $1.followingRuns.count }),
-                                  (.tensor, steps.reduce(0) { $0 + $1.fullTensors })])
-            var runs: [RunStore.NewRun] = []
-            var checkpoints: [CheckpointRecord?] = []
-            runs.reserveCapacity(steps.count)
-            for step in steps {
-                if let train = step.train {
-                    currentTrainID = try store.beginTrain(train)
-                }
-                var run = step.run
-                run.trainID = currentTrainID
-                runs.append(RunStore.NewRun(record: run, nodeIDs: step.nodeIDs, values: step.values))
-                checkpoints.append(step.checkpoint)
-                runs += step.followingRuns
-                checkpoints += step.followingRuns.map { _ in nil }
+        try store.transaction { try insertInTransaction(steps) }
+    }
+
+    /// `insert`'s body. `insertRunsInTransaction`: a failure rolls the whole transaction back
+    /// here anyway.
+    private func insertInTransaction(_ steps: ArraySlice<Step>) throws -> [Int64] {
+        for step in steps {
+            if let train = step.train {
+                expectedSteps = train.steps
+                keepsCheckpoints = train.checkpointEvery != nil
             }
-            return try store.insertRunsInTransaction(runs) { index, runID in
-                if let checkpoint = checkpoints[index] {
-                    try store.insertCheckpointRows(runID: runID, checkpoint)
-                }
+            largestStepTensors = Swift.max(largestStepTensors, step.fullTensors)
+            largestGraph = Swift.max(largestGraph, step.nodeIDs.count)
+        }
+        // The group's ids, if the store has not enough of them left, in one query sent with
+        // BEGIN (outside the transaction it would be one more commit to flush), with those of
+        // the steps still to come: the call's last group can then be built while the group
+        // before it commits. Runs: one per step, and one for the run the statement records with
+        // the last (an id left unused is the session's next run's). Tensors: those of a
+        // checkpoint and of the run recorded with the last one (at most a value and a gradient
+        // per node of the graph), where the call keeps checkpoints; those left unused are the
+        // next checkpoint's.
+        let runsAhead = expectedSteps > stepsTaken ? expectedSteps - stepsTaken + 1 : 0
+        let tensorsAhead = keepsCheckpoints && expectedSteps > stepsTaken ? largestStepTensors + 2 * largestGraph : 0
+        try store.reserveIDs([(.train, steps.filter { $0.train != nil }.count),
+                              (.run, steps.reduce(runsAhead) { $0 + 1 + $1.followingRuns.count }),
+                              (.tensor, steps.reduce(tensorsAhead) { $0 + $1.fullTensors })])
+        let (runs, checkpoints) = try newRuns(of: steps, beginningTrains: true)
+        return try store.insertRunsInTransaction(runs) { index, runID in
+            if let checkpoint = checkpoints[index] {
+                try store.insertCheckpointRows(runID: runID, checkpoint)
             }
+        }
+    }
+
+    /// The runs `steps` store, in order, and the checkpoint each stores with it. With
+    /// `beginningTrains`, a step's train row is stored first (in the open transaction).
+    private func newRuns(of steps: ArraySlice<Step>, beginningTrains: Bool) throws -> ([RunStore.NewRun], [CheckpointRecord?]) {
+        var runs: [RunStore.NewRun] = []
+        var checkpoints: [CheckpointRecord?] = []
+        runs.reserveCapacity(steps.count)
+        for step in steps {
+            if beginningTrains, let train = step.train {
+                currentTrainID = try store.beginTrain(train)
+            }
+            var run = step.run
+            run.trainID = currentTrainID
+            runs.append(RunStore.NewRun(record: run, nodeIDs: step.nodeIDs, values: step.values))
+            checkpoints.append(step.checkpoint)
+            runs += step.followingRuns
+            checkpoints += step.followingRuns.map { _ in nil }
+        }
+        return (runs, checkpoints)
+    }
+
+    /// Waits for the answer to the commit sent ahead, or for the call to end while it is on
+    /// its way: true then, if steps are left to write (the caller builds them meanwhile).
+    private func waitForAnswerOrTheEnd() -> Bool {
+        guard let wakePipe, let socket = store.connection.answerDescriptor else { return false }
+        while !store.connection.commitAnswered() {
+            condition.lock()
+            let ended = closing
+            let stepsLeft = pendingStart < pending.count
+            condition.unlock()
+            if ended { return stepsLeft }
+            _ = wakePipe.waitUntilReadable(socket)
+        }
+        return false
+    }
+
+    /// The rows of `steps`, built while the server commits the group before them; nil if that
+    /// needs the server (a new train row, a graph not seen yet, ids not reserved) or fails (the
+    /// steps are then written as any others, and fail there with their error).
+    private func buildAhead(_ steps: [Step]) -> RunStore.GroupRows? {
+        guard !steps.isEmpty, !steps.contains(where: { $0.train != nil }),
+              let (runs, _) = try? newRuns(of: steps[...], beginningTrains: false) else { return nil }
+        do {
+            guard let rows = try store.groupRowsBuiltAhead(runs) else { return nil }
+            condition.lock()
+            builtAheadCount += steps.count
+            condition.unlock()
+            return rows
+        } catch {
+            // It may have taken ids and cached tensors it will not store.
+            store.forgetCachedRows()
+            return nil
         }
     }
 }

@@ -29,6 +29,11 @@ struct PostgresRunGroupTests {
             self.cellID = cellID
         }
 
+        /// The server database's name (for another session of the test's own).
+        var databaseName: String {
+            get throws { try #require(testStore.database).name }
+        }
+
         var connection: PostgresConnection {
             get throws { try #require(store.connection as? PostgresConnection) }
         }

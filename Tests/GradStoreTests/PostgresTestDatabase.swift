@@ -81,7 +81,7 @@ enum StoreBackend: String, CustomTestStringConvertible, Sendable {
 /// A store and the server database behind it, if any (dropped when the test lets it go).
 final class TestStore {
     let store: RunStore
-    private let database: PostgresTestDatabase?
+    let database: PostgresTestDatabase?
 
     init(store: RunStore, database: PostgresTestDatabase?) {
         self.store = store

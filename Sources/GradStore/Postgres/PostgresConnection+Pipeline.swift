@@ -35,6 +35,7 @@ extension PostgresConnection {
     /// `waitForResult` (then every pending result is read and this one returned).
     @discardableResult
     func run(_ statement: PostgresStatement, waitForResult: Bool) throws -> PostgresResult? {
+        precondition(!commitInFlight, "a statement run while a commit's answer is awaited")
         if depth == 0 {
             try ensureConnected()
         } else if let failure {
@@ -66,6 +67,7 @@ extension PostgresConnection {
     /// does not exist yet) fails alone, as in SQLite, instead of failing the transaction.
     func prepareIfNeeded(_ statement: PostgresStatement) throws {
         guard statement.generation != generation else { return }
+        precondition(!commitInFlight, "a statement prepared while a commit's answer is awaited")
         if let failure { throw failure }
         statementNumber += 1
         let name = "gradbook_\(statementNumber)"
@@ -110,9 +112,23 @@ extension PostgresConnection {
     /// error until the Sync, so later commands have none of their own).
     @discardableResult
     func synchronize() throws -> PostgresResult? {
-        defer { pending.removeAll(keepingCapacity: true) }
+        try sendSync()
+        return try readUntilSync()
+    }
+
+    /// Ends the pipeline's batch with a Sync and sends everything queued (libpq flushes at a
+    /// Sync); the answers are read by `readUntilSync`.
+    private func sendSync() throws {
         answersAwaited += 1
-        guard PQpipelineSync(handle) == 1 else { throw fail(sendError(sql: nil)) }
+        guard PQpipelineSync(handle) == 1 else {
+            pending.removeAll(keepingCapacity: true)
+            throw fail(sendError(sql: nil))
+        }
+    }
+
+    /// Reads the result of every pending command up to the Sync's, in order (see `synchronize`).
+    private func readUntilSync() throws -> PostgresResult? {
+        defer { pending.removeAll(keepingCapacity: true) }
         var index = 0
         var firstError: PostgresError?
         var awaited: PostgresResult?
@@ -147,6 +163,7 @@ extension PostgresConnection {
     // MARK: transactions
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        precondition(!commitInFlight, "a transaction begun while a commit's answer is awaited")
         if depth > 0 { return try savepoint(body) }
         try ensureConnected()
         guard PQenterPipelineMode(handle) == 1 else { throw fail(sendError(sql: "BEGIN")) }
@@ -164,10 +181,66 @@ extension PostgresConnection {
         return result
     }
 
+    /// `transaction` whose COMMIT is sent without waiting for its answer: returns once the
+    /// whole transaction is on its way to the server. The answer is read by `finishCommit()`,
+    /// which must come before anything else uses the connection; until then
+    /// `answerDescriptor` turns readable when the answer arrives. What the training writer
+    /// uses to build its next group of steps while the server commits the previous one.
+    public func transactionCommittingAhead(_ body: () throws -> Void) throws -> Bool {
+        precondition(depth == 0 && !commitInFlight, "transactionCommittingAhead inside a transaction")
+        try ensureConnected()
+        guard PQenterPipelineMode(handle) == 1 else { throw fail(sendError(sql: "BEGIN")) }
+        depth = 1
+        do {
+            try sendControl("BEGIN")
+            try body()
+            if let failure { throw failure }
+            try sendControl("COMMIT", role: .awaited)
+            try sendSync()
+        } catch {
+            abandonTransaction()
+            throw error
+        }
+        commitInFlight = true
+        return true
+    }
+
+    /// The socket the server answers on, to wait for a commit sent ahead beside other events.
+    public var answerDescriptor: Int32? {
+        let socket = PQsocket(handle)
+        return socket >= 0 ? socket : nil
+    }
+
+    /// Whether the answer to the commit sent ahead can be read without waiting: reads what the
+    /// socket holds. True too when the connection failed (`finishCommit()` then says how).
+    public func commitAnswered() -> Bool {
+        guard commitInFlight else { return true }
+        guard PQconsumeInput(handle) == 1 else { return true }
+        return PQisBusy(handle) == 0
+    }
+
+    /// Reads the answer to the transaction `transactionCommittingAhead` sent: returns once it
+    /// is committed, or rolls it back and throws the error of the write that failed.
+    public func finishCommit() throws {
+        guard commitInFlight else { return }
+        commitInFlight = false
+        do {
+            try finishCommitAnswer(readUntilSync()?.commandTag)
+        } catch {
+            abandonTransaction()
+            throw error
+        }
+        transactionsCommitted &+= 1
+    }
+
     private func commit() throws {
         if let failure { throw failure }
         try sendControl("COMMIT", role: .awaited)
-        let tag = try synchronize()?.commandTag
+        try finishCommitAnswer(synchronize()?.commandTag)
+    }
+
+    /// Checks a COMMIT's answer and leaves pipeline mode.
+    private func finishCommitAnswer(_ tag: String?) throws {
         // A COMMIT of a transaction the server had aborted answers ROLLBACK, not an error.
         guard tag == "COMMIT" else {
             throw fail(PostgresError(kind: .server, sqlState: "40000",

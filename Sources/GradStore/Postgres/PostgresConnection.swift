@@ -36,6 +36,9 @@ public final class PostgresConnection: SQLConnection {
     var depth = 0
     /// Commands sent in the pipeline whose results have not been read yet, in order.
     var pending: [PendingCommand] = []
+    /// Set between `transactionCommittingAhead` and `finishCommit()`: the transaction is sent
+    /// whole and nothing else may use the connection until its answer is read.
+    var commitInFlight = false
     /// The error that aborted the open transaction (PostgreSQL refuses everything after an
     /// error until a rollback): thrown again by every later call in that transaction.
     var failure: (any Error)?
