@@ -7,7 +7,9 @@ import CPostgreSQL
 /// `RELEASE` are sent without waiting. Their results are read at the next synchronous point —
 /// a statement that returns rows, `insertReturningID`, `executeUpdate`, preparing a new
 /// statement, a savepoint's rollback, a script, or `COMMIT` — which sends a Sync and checks
-/// every pending result, so a whole step of training costs one round trip.
+/// every pending result, so a whole step of training costs one round trip. A transaction run by
+/// `transactionCommittingAhead` does not even wait for that: its COMMIT's answer is read later,
+/// by `finishCommit()`, and nothing else may use the connection in between.
 ///
 /// The price: a write's error (a violated constraint, a row-level security refusal) is thrown
 /// by that later synchronous point, not by `write()`. From then on the transaction is failed
