@@ -36,6 +36,12 @@ public final class TrainingWriter: @unchecked Sendable {
     // only, and by nobody else until `finish()` has seen its job end; everything else is
     // guarded by `condition`.
 
+    /// A group's rows built ahead, and the checkpoint stored with each of its runs (in order).
+    private struct BuiltGroup {
+        var rows: RunStore.GroupRows
+        var checkpoints: [CheckpointRecord?]
+    }
+
     /// One step as the store records it. `run.trainID` is filled in by the writer.
     public struct Step: Sendable {
         /// The train row, for a call's first step only.
@@ -176,7 +182,7 @@ public final class TrainingWriter: @unchecked Sendable {
 
     private func writeUntilClosed() {
         var taken: [Step] = []
-        var builtAhead: RunStore.GroupRows?
+        var builtAhead: BuiltGroup?
         while true {
             let group = taken.isEmpty ? nextSteps() : taken
             if group.isEmpty { return }
@@ -239,9 +245,9 @@ public final class TrainingWriter: @unchecked Sendable {
     /// steps before the one that cannot be written are kept and the error names that one.
     /// Returns the steps taken meanwhile (the call's last, while the server committed `group`)
     /// with their rows if they could be built then.
-    private func write(_ group: [Step], builtAhead: RunStore.GroupRows?) throws -> ([Step], RunStore.GroupRows?) {
+    private func write(_ group: [Step], builtAhead: BuiltGroup?) throws -> ([Step], BuiltGroup?) {
         var taken: [Step] = []
-        var takenRows: RunStore.GroupRows?
+        var takenRows: BuiltGroup?
         let trainIDBefore = currentTrainID
         do {
             let ids = try send(group[...], builtAhead: builtAhead)
@@ -275,13 +281,12 @@ public final class TrainingWriter: @unchecked Sendable {
     /// Stores `steps` and their following runs in one transaction, its commit sent ahead where
     /// the backend can (then `finishCommit()` reads the answer), and returns their run ids.
     /// A failure rolls the whole transaction back.
-    private func send(_ steps: ArraySlice<Step>, builtAhead: RunStore.GroupRows?) throws -> (runIDs: [Int64], sentAhead: Bool) {
+    private func send(_ steps: ArraySlice<Step>, builtAhead: BuiltGroup?) throws -> (runIDs: [Int64], sentAhead: Bool) {
         var runIDs: [Int64] = []
         let sentAhead = try store.connection.transactionCommittingAhead {
             if let builtAhead {
-                let checkpoints = steps.flatMap { [$0.checkpoint] + $0.followingRuns.map { _ in nil } }
-                runIDs = try store.insertGroupRows(builtAhead) { index, runID in
-                    if let checkpoint = checkpoints[index] { try store.insertCheckpointRows(runID: runID, checkpoint) }
+                runIDs = try store.insertGroupRows(builtAhead.rows) { index, runID in
+                    if let checkpoint = builtAhead.checkpoints[index] { try store.insertCheckpointRows(runID: runID, checkpoint) }
                 }
             } else {
                 runIDs = try insertInTransaction(steps)
@@ -366,15 +371,15 @@ public final class TrainingWriter: @unchecked Sendable {
     /// The rows of `steps`, built while the server commits the group before them; nil if that
     /// needs the server (a new train row, a graph not seen yet, ids not reserved) or fails (the
     /// steps are then written as any others, and fail there with their error).
-    private func buildAhead(_ steps: [Step]) -> RunStore.GroupRows? {
+    private func buildAhead(_ steps: [Step]) -> BuiltGroup? {
         guard !steps.isEmpty, !steps.contains(where: { $0.train != nil }),
-              let (runs, _) = try? newRuns(of: steps[...], beginningTrains: false) else { return nil }
+              let (runs, checkpoints) = try? newRuns(of: steps[...], beginningTrains: false) else { return nil }
         do {
             guard let rows = try store.groupRowsBuiltAhead(runs) else { return nil }
             condition.lock()
             builtAheadCount += steps.count
             condition.unlock()
-            return rows
+            return BuiltGroup(rows: rows, checkpoints: checkpoints)
         } catch {
             // It may have taken ids and cached tensors it will not store.
             store.forgetCachedRows()
