@@ -285,9 +285,7 @@ public final class TrainingWriter: @unchecked Sendable {
         var runIDs: [Int64] = []
         let sentAhead = try store.connection.transactionCommittingAhead {
             if let builtAhead {
-                runIDs = try store.insertGroupRows(builtAhead.rows) { index, runID in
-                    if let checkpoint = builtAhead.checkpoints[index] { try store.insertCheckpointRows(runID: runID, checkpoint) }
-                }
+                runIDs = try store.insertGroupRows(builtAhead.rows, afterEach: storing(builtAhead.checkpoints))
             } else {
                 runIDs = try insertInTransaction(steps)
             }
@@ -326,7 +324,12 @@ public final class TrainingWriter: @unchecked Sendable {
                               (.run, steps.reduce(runsAhead) { $0 + 1 + $1.followingRuns.count }),
                               (.tensor, steps.reduce(tensorsAhead) { $0 + $1.fullTensors })])
         let (runs, checkpoints) = try newRuns(of: steps, beginningTrains: true)
-        return try store.insertRunsInTransaction(runs) { index, runID in
+        return try store.insertRunsInTransaction(runs, afterEach: storing(checkpoints))
+    }
+
+    /// What stores each run's checkpoint, if it has one, after the run's rows.
+    private func storing(_ checkpoints: [CheckpointRecord?]) -> (Int, Int64) throws -> Void {
+        { [store] index, runID in
             if let checkpoint = checkpoints[index] {
                 try store.insertCheckpointRows(runID: runID, checkpoint)
             }
@@ -363,7 +366,7 @@ public final class TrainingWriter: @unchecked Sendable {
             let stepsLeft = pendingStart < pending.count
             condition.unlock()
             if ended { return stepsLeft }
-            _ = wakePipe.waitUntilReadable(socket)
+            wakePipe.wait(untilReadable: socket)
         }
         return false
     }

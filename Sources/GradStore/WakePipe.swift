@@ -34,18 +34,17 @@ final class WakePipe: @unchecked Sendable {
     }
 
     /// Reads every wake-up so far.
-    func drain() {
+    private func drain() {
         var bytes = [UInt8](repeating: 0, count: 64)
         while read(readDescriptor, &bytes, bytes.count) > 0 {}
     }
 
-    /// Waits until `descriptor` is readable (true) or the pipe is woken (false, drained).
-    func waitUntilReadable(_ descriptor: Int32) -> Bool {
+    /// Waits until `descriptor` is readable or the pipe is woken (then drained). Returns early
+    /// on a signal too: the caller checks its conditions and waits again.
+    func wait(untilReadable descriptor: Int32) {
         var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: readDescriptor, events: Int16(POLLIN), revents: 0)]
-        // Interrupted by a signal: the caller checks its conditions and waits again.
-        guard poll(&descriptors, 2, -1) > 0 else { return false }
+        guard poll(&descriptors, 2, -1) > 0 else { return }
         if descriptors[1].revents != 0 { drain() }
-        return descriptors[0].revents != 0
     }
 }
