@@ -37,7 +37,7 @@ struct SQLArrayColumns {
     /// column's array two-dimensional (rows × width).
     let widths: [Int]
     /// Each column's elements so far, each as its 4-byte length (-1: NULL) and its bytes.
-    private var elements: [[UInt8]]
+    private var elements: [ByteBuffer]
     private var hasNull: [Bool]
     private(set) var rowCount = 0
     private var column = 0
@@ -48,7 +48,7 @@ struct SQLArrayColumns {
         precondition(widths.map { $0.count == types.count && $0.allSatisfy { $0 >= 1 } } ?? true, "one width of at least 1 per column")
         self.types = types
         self.widths = widths ?? Array(repeating: 1, count: types.count)
-        elements = Array(repeating: [], count: types.count)
+        elements = types.map { _ in ByteBuffer() }
         hasNull = Array(repeating: false, count: types.count)
     }
 
@@ -56,8 +56,7 @@ struct SQLArrayColumns {
     mutating func append(_ value: Int64?) {
         precondition(types[column] == .bigint, "column \(column) is not bigint")
         if let value {
-            Self.appendBigEndian(UInt32(8), to: &elements[column])
-            Self.appendBigEndian(UInt64(bitPattern: value), to: &elements[column])
+            elements[column].appendEightByteElement(UInt64(bitPattern: value))
         } else {
             appendNull()
         }
@@ -67,8 +66,8 @@ struct SQLArrayColumns {
     mutating func append(_ value: Int32?) {
         precondition(types[column] == .integer, "column \(column) is not integer")
         if let value {
-            Self.appendBigEndian(UInt32(4), to: &elements[column])
-            Self.appendBigEndian(UInt32(bitPattern: value), to: &elements[column])
+            elements[column].appendBigEndian(UInt32(4))
+            elements[column].appendBigEndian(UInt32(bitPattern: value))
         } else {
             appendNull()
         }
@@ -78,13 +77,26 @@ struct SQLArrayColumns {
     /// NaN is NULL, as a bound NaN double is (see PostgresValues.appendText(of:to:)).
     mutating func append(_ value: Double?) {
         precondition(types[column] == .double, "column \(column) is not double precision")
+        appendElement(value)
+        advance()
+    }
+
+    /// Four `append(_: Double?)` in one, within a row of the current column: a summary's
+    /// statistics, which a group of training steps holds two of per param and step.
+    mutating func append(_ first: Double?, _ second: Double?, _ third: Double?, _ fourth: Double?) {
+        precondition(types[column] == .double && elementInColumn + 4 <= widths[column],
+                     "column \(column) is not double precision or has no room for four more in its row")
+        if elements[column].appendDoubleElements(first, second, third, fourth) { hasNull[column] = true }
+        elementInColumn += 3
+        advance()
+    }
+
+    private mutating func appendElement(_ value: Double?) {
         if let value, !value.isNaN {
-            Self.appendBigEndian(UInt32(8), to: &elements[column])
-            Self.appendBigEndian(value.bitPattern, to: &elements[column])
+            elements[column].appendEightByteElement(value.bitPattern)
         } else {
             appendNull()
         }
-        advance()
     }
 
     /// PostgreSQL's text cannot hold a NUL character: such a value is refused, not cut short.
@@ -109,14 +121,14 @@ struct SQLArrayColumns {
         guard let length = UInt32(exactly: bytes.count), length <= UInt32(Int32.max) else {
             throw StoreError.invalidRecord("text of \(bytes.count) bytes is too long for one PostgreSQL value")
         }
-        Self.appendBigEndian(length, to: &elements[column])
-        elements[column].append(contentsOf: bytes)
+        elements[column].appendBigEndian(length)
+        elements[column].append(contentsOf: UnsafeRawBufferPointer(bytes))
     }
 
     /// The bytes are copied.
     mutating func append(bytes: UnsafeRawBufferPointer) {
         precondition(types[column] == .bytea, "column \(column) is not bytea")
-        Self.appendBigEndian(UInt32(truncatingIfNeeded: bytes.count), to: &elements[column])
+        elements[column].appendBigEndian(UInt32(truncatingIfNeeded: bytes.count))
         elements[column].append(contentsOf: bytes)
         advance()
     }
@@ -146,7 +158,7 @@ struct SQLArrayColumns {
             Self.appendBigEndian(UInt32(truncatingIfNeeded: length), to: &bytes)
             Self.appendBigEndian(UInt32(1), to: &bytes)
         }
-        bytes.append(contentsOf: elements[index])
+        elements[index].withUnsafeBytes { bytes.append(contentsOf: $0) }
         return bytes
     }
 
@@ -162,7 +174,7 @@ struct SQLArrayColumns {
     }
 
     private mutating func appendNull() {
-        Self.appendBigEndian(UInt32.max, to: &elements[column])
+        elements[column].appendBigEndian(UInt32.max)
         hasNull[column] = true
     }
 

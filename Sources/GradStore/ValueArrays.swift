@@ -72,9 +72,6 @@ struct ValueArrays {
     }
 
     private mutating func appendStatistics(_ summary: TensorSummary?) {
-        summaries.append(summary?.min)
-        summaries.append(summary?.max)
-        summaries.append(summary?.mean)
-        summaries.append(summary?.l2)
+        summaries.append(summary?.min, summary?.max, summary?.mean, summary?.l2)
     }
 }

@@ -44,6 +44,44 @@ import Testing
         #expect(columns.binaryArray(1).count == header.count + 6 * 12)
     }
 
+    @Test func fourDoublesAtOnceAreFourAppendsOneByOne() {
+        let values: [Double?] = [1.5, nil, .nan, -0.0, 2, 3, 4, 5]
+        var oneByOne = SQLArrayColumns([.bigint, .double], widths: [1, 8])
+        var fourAtOnce = oneByOne
+        oneByOne.append(Int64(7))
+        fourAtOnce.append(Int64(7))
+        for value in values { oneByOne.append(value) }
+        fourAtOnce.append(values[0], values[1], values[2], values[3])
+        fourAtOnce.append(values[4], values[5], values[6], values[7])
+        #expect(fourAtOnce.rowCount == 1)
+        #expect(fourAtOnce.binaryArray(1) == oneByOne.binaryArray(1))
+        // The NULLs set the array's has-nulls flag, as one by one.
+        #expect(fourAtOnce.binaryArray(1).prefix(8) == Self.words([2, 1])[...])
+    }
+
+    @Test func aCopyIsAValueOfItsOwn() {
+        var original = SQLArrayColumns([.double])
+        original.append(1.0 as Double?)
+        var copy = original
+        copy.append(2.0 as Double?)
+        original.append(3.0 as Double?)
+        let element = { (value: Double) in Self.words([8]) + withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) } }
+        #expect(original.binaryArray(0) == Self.words([1, 0, 701, 2, 1]) + element(1) + element(3))
+        #expect(copy.binaryArray(0) == Self.words([1, 0, 701, 2, 1]) + element(1) + element(2))
+    }
+
+    @Test func aBufferGrowsKeepingWhatItHolds() {
+        var buffer = ByteBuffer(capacity: 16)
+        let text = Array("a text longer than the buffer's first capacity, several times over".utf8)
+        for round in 0..<100 {
+            buffer.appendBigEndian(UInt32(round))
+            text.withUnsafeBytes { buffer.append(contentsOf: $0) }
+        }
+        let expected = (0..<100).flatMap { Self.words([UInt32($0)]) + text }
+        #expect(buffer.count == expected.count)
+        #expect(buffer.withUnsafeBytes { Array($0) } == expected)
+    }
+
     @Test func noRowsIsAnEmptyArray() {
         let columns = SQLArrayColumns([.text, .bytea])
         #expect(columns.binaryArray(0) == Self.words([0, 0, 25]))
