@@ -87,6 +87,7 @@ struct SQLArrayColumns {
         precondition(types[column] == .double && elementInColumn + 4 <= widths[column],
                      "column \(column) is not double precision or has no room for four more in its row")
         if elements[column].appendDoubleElements(first, second, third, fourth) { hasNull[column] = true }
+        // Three counted here; advance() counts the fourth and moves on once the row is full.
         elementInColumn += 3
         advance()
     }
