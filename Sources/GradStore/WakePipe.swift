@@ -1,12 +1,12 @@
 import Foundation
 
 /// A pipe that wakes a thread waiting in `poll` on other descriptors (the training writer,
-/// waiting for the server's answer, when the train() call ends): the waiting thread polls
-/// `readDescriptor` beside its own, any thread calls `wake()`. Both ends are non-blocking, so
-/// a wake never blocks and draining never waits.
+/// waiting for the server's answer, when the train() call ends): the waiting thread calls
+/// `wait(untilReadable:)` with its own descriptor, any thread calls `wake()`. Both ends are
+/// non-blocking, so a wake never blocks and draining never waits.
 final class WakePipe: @unchecked Sendable {
     // @unchecked: two descriptors, fixed at init; the kernel serializes reads and writes.
-    let readDescriptor: Int32
+    private let readDescriptor: Int32
     private let writeDescriptor: Int32
 
     init() throws {
@@ -27,7 +27,7 @@ final class WakePipe: @unchecked Sendable {
         close(writeDescriptor)
     }
 
-    /// Makes `readDescriptor` readable until the next `drain()`. A full pipe is readable already.
+    /// Ends the current or next `wait(untilReadable:)`. A full pipe is readable already.
     func wake() {
         var byte: UInt8 = 1
         _ = write(writeDescriptor, &byte, 1)
