@@ -70,27 +70,36 @@ import Testing
 
     @Test func lockedDatabaseMakesAWriterWaitThenFailWithOneLine() throws {
         let db = try makeHistory("locked.db")
-        // Another process holds the write lock for longer than gradbook's 5 s busy timeout.
+        // Another process holds the write lock for longer than gradbook's 5 s busy timeout. It
+        // says when it holds it (an event to wait for); its own busy timeout makes it wait for
+        // any lock the history still holds rather than fail, and -bail ends it on any error, so
+        // the wait below ends either way.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        holder.arguments = [db]
+        holder.arguments = ["-bail", "-batch", "-noheader", db]
         let input = Pipe()
+        let output = Pipe()
         holder.standardInput = input
-        holder.standardOutput = FileHandle.nullDevice
+        holder.standardOutput = output
         try holder.run()
         defer {
             try? input.fileHandleForWriting.close()
             holder.waitUntilExit()
         }
-        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO session(kind, started_at) VALUES ('repl', 'held');\n".utf8))
-        // Wait until the lock is really held: a write from here must time out.
-        var held = false
-        for _ in 0..<100 where !held {
-            let probe = try Binary.run(["-cmd", ".timeout 10", db, "BEGIN IMMEDIATE; ROLLBACK;"], executable: "/usr/bin/sqlite3")
-            held = probe.stderr.contains("locked")
-            if !held { usleep(20_000) }
+        input.fileHandleForWriting.write(Data("""
+            .timeout 600000
+            BEGIN IMMEDIATE;
+            INSERT INTO session(kind, started_at) VALUES ('repl', 'held');
+            SELECT 'held';
+
+            """.utf8))
+        var said = Data()
+        while !said.contains(UInt8(ascii: "\n")) {
+            let more = output.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            said.append(more)
         }
-        try #require(held)
+        try #require(String(decoding: said, as: UTF8.self) == "held\n", "the lock holder ended: \(String(decoding: said, as: UTF8.self))")
         let started = Date()
         try expectOneLineFailure(["run", tiny, "--db", db], "database is locked")
         #expect(Date().timeIntervalSince(started) > 4, "a writer waits for busy_timeout before giving up")
