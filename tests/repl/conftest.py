@@ -23,7 +23,7 @@ KEY_UP = "\x1b[A"
 class Repl:
     """One REPL process on a pseudo-terminal, with helpers that wait for its prompts."""
 
-    def __init__(self, database, colour=False, timeout=10):
+    def __init__(self, database, colour=False, timeout=60):
         environment = dict(os.environ, TERM="xterm-256color")
         environment.pop("NO_COLOR", None)
         if not colour:

@@ -1,7 +1,6 @@
 """The REPL in a real pseudo-terminal: issue 4's 'done when' list, behaviour by behaviour."""
 
 import subprocess
-import time
 
 import pexpect
 
@@ -71,7 +70,6 @@ def test_tab_completes_keyword_arguments_of_the_enclosing_call(repl):
 def test_tab_completes_magics_and_lists_choices(repl):
     repl.run("weights = 1", 2)
     repl.child.send("%wh\t")
-    time.sleep(0.2)
     output = repl.run("", 3)
     assert "weights" in output and "param" in output  # %who's table
     repl.child.send("%h\t")
@@ -120,14 +118,12 @@ def test_ctrl_c_at_the_prompt_clears_the_line(repl):
 def test_up_recalls_the_last_cell_also_in_a_new_session(repl, database):
     assert "Out[1]: 42" in repl.run("41 + 1", 2)
     repl.child.send(KEY_UP)
-    time.sleep(0.2)
     assert "Out[2]: 42" in repl.run("", 3)
     assert repl.exit() == 0
 
     second = Repl(database)
     second.prompt(1)
     second.child.send(KEY_UP)
-    time.sleep(0.2)
     assert "Out[1]: 42" in second.run("", 2)
     assert second.exit() == 0
 
@@ -140,7 +136,6 @@ def test_up_recalls_a_multi_line_cell_as_one_entry(repl, database):
     second = Repl(database)
     second.prompt(1)
     second.child.send(KEY_UP)
-    time.sleep(0.2)
     assert "m = [1, 2]" in second.run("", 2)
     second.exit()
 
@@ -160,7 +155,6 @@ def test_ctrl_r_searches_history(repl):
     repl.run("other = 6", 3)
     repl.child.sendcontrol("r")
     repl.child.send("needle")
-    time.sleep(0.3)
     assert "needle = 5" in repl.run("", 4)
 
 
@@ -224,7 +218,6 @@ def test_line_editing_keys(repl):
     ]
     for number, (keys, value) in enumerate(cases, start=1):
         repl.child.send(keys)
-        time.sleep(0.2)
         output = repl.run("", number + 1)
         assert "Out[%d]: %s\r\n" % (number, value) in output
 
