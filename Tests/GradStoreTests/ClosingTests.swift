@@ -28,10 +28,11 @@ import Testing
     @Test func aReaderMidQueryNeitherStallsTheCloseNorLosesTheTail() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("history.db")
+        var store: RunStore? = try RunStore(path: path)
         // A busy timeout far above anything a close takes, so that the bound below tells a
         // close that waits for the reader (it would take the full minute) from one that does not,
         // however loaded the machine.
-        var store: RunStore? = try Self.store(at: path, busyTimeout: 60)
+        #expect(try store?.connection.scalarInteger("PRAGMA busy_timeout = 60000") == 60_000)
         let reader = try Database(path: path, mode: .readOnly)
         _ = try SeedRecording.record(into: try #require(store))
         let before = try #require(try store?.connection.scalarInteger("SELECT count(*) FROM value"))
@@ -45,14 +46,6 @@ import Testing
         #expect(try reader.scalarInteger("SELECT count(*) FROM value") == before, "the reader keeps its snapshot")
         try reader.execute("COMMIT")
         #expect(try reader.scalarInteger("SELECT count(*) FROM value") == after, "the tail is still in the WAL")
-    }
-
-    /// What `RunStore(path:)` opens, with a busy timeout of the test's choosing.
-    private static func store(at path: String, busyTimeout: Double) throws -> RunStore {
-        let connection = try Database(path: path, busyTimeout: busyTimeout, usesWriteAheadLog: false)
-        try SchemaMigrator.gradbook.migrate(connection)
-        try connection.enableWriteAheadLog()
-        return try RunStore(connection: connection, schemaVersion: try SchemaMigrator.gradbook.version(of: connection))
     }
 
     private func fileSize(_ path: String) throws -> Int {

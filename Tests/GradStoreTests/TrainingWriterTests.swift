@@ -50,13 +50,14 @@ import Testing
         }
         // Six elements cannot fill a 4 x 4 tensor: the store refuses the row.
         try writer.submit(Self.step(5, of: history, shape: [4, 4]))
-        // A later submit reports the failure: the queue is bounded, so submits wait once it is
-        // full, until the writer meets the bad step, and the next one throws.
-        var step = 6
-        while true {
-            do { try writer.submit(Self.step(step, of: history)) } catch { break }
-            step += 1
+        // A later submit reports the failure, however fast the writer: submits wait while the
+        // queue is full, so no more than the writer's group and a full queue (64 + 64) go
+        // through before it has met the bad step, and the next one throws.
+        var reported = false
+        for step in 6..<1_000 where !reported {
+            do { try writer.submit(Self.step(step, of: history)) } catch { reported = true }
         }
+        #expect(reported, "a later submit reports the failure")
         let error = try #require(throws: StoreError.self) { try writer.finish() }
         #expect("\(error)".contains("needs 16 elements"))
         let store = history.store
